@@ -1,0 +1,295 @@
+"""Opening conversations and adding messages and notes to them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+
+from storedesk.accounts.models import User
+from storedesk.conversations.enums import (
+    ConversationStatus,
+    DeliveryStatus,
+    EventType,
+    MessageKind,
+    ParticipantRole,
+)
+from storedesk.conversations.models import Conversation, ConversationCounter, Message, Participant
+from storedesk.conversations.services.attachments import attachments_store, attachments_validate
+from storedesk.conversations.services.timeline import (
+    conversation_publish_update,
+    event_record,
+    sequence_take_next,
+    timeline_publish,
+)
+from storedesk.core.sanitize import sanitize_html, text_to_html
+from storedesk.core.tasks import enqueue_on_commit
+from storedesk.customers.models import Customer
+from storedesk.customers.services import customer_get_or_create_by_email
+from storedesk.inboxes.models import Inbox
+
+SEARCH_TEXT_MAX_CHARS = 20_000
+
+
+@dataclass(frozen=True)
+class MessageContent:
+    text: str
+    html: str = ""
+    files: Sequence[UploadedFile] = ()
+    cc: Sequence[str] = ()
+    client_id: str = ""
+    channel_metadata: dict[str, object] = field(default_factory=dict)
+
+    def safe_html(self) -> str:
+        return sanitize_html(self.html) if self.html else text_to_html(self.text)
+
+
+def _number_take_next() -> int:
+    """The next conversation number; the counter row's lock serialises concurrent openers."""
+    if not ConversationCounter.objects.filter(pk=1).update(value=F("value") + 1):
+        # Migration 0003 creates the row; a flushed database (transactional tests) has none.
+        ConversationCounter.objects.get_or_create(pk=1, defaults={"value": 1000})
+        ConversationCounter.objects.filter(pk=1).update(value=F("value") + 1)
+    return ConversationCounter.objects.values_list("value", flat=True).get(pk=1)
+
+
+def _search_text_append(conversation: Conversation, *parts: str) -> None:
+    addition = " ".join(p for p in parts if p)
+    if len(conversation.search_text) < SEARCH_TEXT_MAX_CHARS and addition:
+        combined = (
+            f"{conversation.search_text}\n{addition}" if conversation.search_text else addition
+        )
+        conversation.search_text = combined[:SEARCH_TEXT_MAX_CHARS]
+
+
+def _message_create(
+    *,
+    conversation: Conversation,
+    kind: MessageKind,
+    content: MessageContent,
+    author_user: User | None = None,
+    author_customer: Customer | None = None,
+    delivery_status: str = "",
+) -> Message:
+    message = Message.objects.create(
+        conversation=conversation,
+        sequence=sequence_take_next(conversation),
+        kind=kind,
+        author_user=author_user,
+        author_customer=author_customer,
+        text=content.text,
+        html=content.safe_html(),
+        cc=list(content.cc),
+        delivery_status=delivery_status,
+        channel_metadata=content.channel_metadata,
+        client_id=content.client_id,
+    )
+    if content.files:
+        attachments_store(conversation=conversation, message=message, files=content.files)
+    timeline_publish(conversation=conversation, sequence=message.sequence)
+    return message
+
+
+def _participants_add(conversation: Conversation, addresses: Sequence[str]) -> None:
+    for address in addresses:
+        customer = customer_get_or_create_by_email(email=address)
+        if customer.pk == conversation.customer_id:
+            continue
+        Participant.objects.get_or_create(
+            conversation=conversation, customer=customer, defaults={"role": ParticipantRole.CC}
+        )
+
+
+@transaction.atomic
+def conversation_open(
+    *,
+    inbox: Inbox,
+    customer: Customer,
+    subject: str,
+    content: MessageContent,
+    language: str = "",
+) -> Conversation:
+    """Open a conversation with the customer's first message.
+
+    Records a CREATED event and the message; blocked customers' conversations start in
+    spam. Publishes timeline.appended after commit.
+    """
+    attachments_validate(content.files)
+    now = timezone.now()
+    status = ConversationStatus.SPAM if customer.is_blocked else ConversationStatus.NEW
+    conversation = Conversation.objects.create(
+        number=_number_take_next(),
+        brand_id=inbox.brand_id,
+        inbox=inbox,
+        channel=inbox.channel,
+        customer=customer,
+        subject=subject.strip()[:500],
+        status=status,
+        status_before_removal=ConversationStatus.NEW if customer.is_blocked else "",
+        team_id=inbox.team_id,
+        language=language or customer.language,
+        last_message_at=now,
+        last_customer_message_at=now,
+        waiting_since=now,
+        message_count=1,
+    )
+    Participant.objects.create(
+        conversation=conversation, customer=customer, role=ParticipantRole.REQUESTER
+    )
+    _participants_add(conversation, content.cc)
+    event_record(conversation=conversation, type=EventType.CREATED, actor=None)
+    _message_create(
+        conversation=conversation,
+        kind=MessageKind.INBOUND,
+        content=content,
+        author_customer=customer,
+    )
+    _search_text_append(
+        conversation, conversation.subject, customer.name, customer.primary_email, content.text
+    )
+    conversation.save(update_fields=["search_text"])
+    return conversation
+
+
+@transaction.atomic
+def message_receive(
+    *, conversation: Conversation, customer: Customer, content: MessageContent
+) -> Message:
+    """A customer (or a CC'd participant) writes again.
+
+    Reopens a pending or solved conversation; the customer now waits for an agent.
+    A repeated client_id returns the message stored the first time.
+    """
+    attachments_validate(content.files)
+    # The row lock makes a concurrent retry of the same client_id wait and then find ours.
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    if content.client_id:
+        existing = conversation.messages.filter(client_id=content.client_id).first()
+        if existing is not None:
+            return existing
+    message = _message_create(
+        conversation=conversation,
+        kind=MessageKind.INBOUND,
+        content=content,
+        author_customer=customer,
+    )
+    now = timezone.now()
+    fields = ["last_message_at", "last_customer_message_at", "message_count", "search_text"]
+    conversation.last_message_at = conversation.last_customer_message_at = now
+    conversation.message_count += 1
+    if conversation.waiting_since is None:
+        conversation.waiting_since = now
+        fields.append("waiting_since")
+    if conversation.status in (ConversationStatus.PENDING, ConversationStatus.SOLVED):
+        event_record(
+            conversation=conversation,
+            type=EventType.STATUS_CHANGED,
+            actor=None,
+            data={"from": conversation.status, "to": ConversationStatus.OPEN},
+        )
+        conversation.status = ConversationStatus.OPEN
+        fields.append("status")
+    _search_text_append(conversation, content.text)
+    conversation.save(update_fields=[*fields, "updated_at"])
+    conversation_publish_update(conversation=conversation, fields=fields)
+    return message
+
+
+SIGNATURE_SEPARATOR = "\n\n-- \n"
+
+
+def _with_signature(content: MessageContent, signature: str) -> MessageContent:
+    """`content` with `signature` appended after "-- ", unless it already ends with it."""
+    signature = signature.replace("\r\n", "\n").strip()
+    text = content.text.replace("\r\n", "\n").rstrip()
+    if not signature or text.endswith(signature):
+        return content
+    signature_html = text_to_html(SIGNATURE_SEPARATOR.lstrip("\n") + signature)
+    return replace(
+        content,
+        text=f"{text}{SIGNATURE_SEPARATOR}{signature}",
+        # Callers that pass their own HTML keep it, with the signature as its own paragraph.
+        html=content.html + signature_html if content.html else "",
+    )
+
+
+@transaction.atomic
+def message_reply(*, conversation: Conversation, author: User, content: MessageContent) -> Message:
+    """An agent answers the customer.
+
+    The agent's signature (``User.signature``), or when that is blank the inbox's
+    (``Inbox.signature``), is appended to the text after the conventional "\\n\\n-- \\n"
+    separator, unless the text already ends with it (an agent who typed or pasted it
+    keeps a single copy). The stored text, the HTML built from it and the mail the
+    customer receives all carry the signature; the conversation's search text gets only
+    the agent's own words.
+
+    The message is queued for delivery over the conversation's channel (a task after
+    commit). A new or open conversation becomes pending: the customer's turn.
+    """
+    from storedesk.conversations.tasks import message_deliver_task
+
+    attachments_validate(content.files)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    typed_text = content.text
+    content = _with_signature(content, author.signature.strip() or conversation.inbox.signature)
+    message = _message_create(
+        conversation=conversation,
+        kind=MessageKind.OUTBOUND,
+        content=content,
+        author_user=author,
+        delivery_status=DeliveryStatus.QUEUED,
+    )
+    _participants_add(conversation, content.cc)
+    now = timezone.now()
+    conversation.last_message_at = now
+    conversation.waiting_since = None
+    conversation.message_count += 1
+    conversation.first_response_at = conversation.first_response_at or now
+    if conversation.assignee_id is None:
+        conversation.assignee = author
+        event_record(
+            conversation=conversation,
+            type=EventType.ASSIGNED,
+            actor=author,
+            data={"from": None, "to": author.pk, "to_name": author.name},
+        )
+    if conversation.status in (ConversationStatus.NEW, ConversationStatus.OPEN):
+        event_record(
+            conversation=conversation,
+            type=EventType.STATUS_CHANGED,
+            actor=author,
+            data={"from": conversation.status, "to": ConversationStatus.PENDING},
+        )
+        conversation.status = ConversationStatus.PENDING
+    _search_text_append(conversation, typed_text)
+    fields = [
+        "last_message_at",
+        "waiting_since",
+        "message_count",
+        "first_response_at",
+        "assignee",
+        "status",
+        "search_text",
+    ]
+    conversation.save(update_fields=[*fields, "updated_at"])
+    conversation_publish_update(conversation=conversation, fields=fields)
+    enqueue_on_commit(message_deliver_task, message.pk)
+    return message
+
+
+@transaction.atomic
+def note_add(*, conversation: Conversation, author: User, content: MessageContent) -> Message:
+    """An internal note: agents only, never delivered, does not change who waits."""
+    attachments_validate(content.files)
+    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    message = _message_create(
+        conversation=conversation, kind=MessageKind.NOTE, content=content, author_user=author
+    )
+    _search_text_append(conversation, content.text)
+    conversation.save(update_fields=["search_text", "updated_at"])
+    return message

@@ -1,0 +1,22 @@
+"""Background work for conversations: delivering replies and waking snoozed ones."""
+
+from __future__ import annotations
+
+from django_tasks import task
+
+from storedesk.conversations.models import Message
+from storedesk.conversations.services.changes import conversation_wake_due
+from storedesk.conversations.services.delivery import message_deliver
+
+
+@task()
+def message_deliver_task(message_id: int) -> None:
+    message = Message.objects.select_related("conversation").filter(pk=message_id).first()
+    if message is None:
+        return  # deleted meanwhile: nothing to deliver
+    message_deliver(message=message)
+
+
+@task()
+def conversation_wake_due_task() -> int:
+    return conversation_wake_due()

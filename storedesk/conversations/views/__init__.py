@@ -1,0 +1,1 @@
+"""The agent workspace: inbox list, conversation page and the actions on them."""

@@ -1,0 +1,90 @@
+"""Writes to customers: matching by identity, creation, blocking, portal sign-in links."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from storedesk.customers.enums import IdentityKind
+from storedesk.customers.models import Customer, CustomerIdentity, MagicLink
+
+AVATAR_COLORS = ["#0ea5e9", "#8b5cf6", "#f59e0b", "#10b981", "#ef4444", "#ec4899", "#6366f1"]
+
+
+def email_normalize(address: str) -> str:
+    return address.strip().lower()
+
+
+def customer_get_or_create_by_email(*, email: str, name: str = "", language: str = "") -> Customer:
+    """The customer who owns `email`, created with that identity when unknown.
+
+    The identity's unique constraint decides under concurrency: a second creator that
+    loses the race reads the winner's customer.
+    """
+    value = email_normalize(email)
+    identity = (
+        CustomerIdentity.objects.select_related("customer")
+        .filter(kind=IdentityKind.EMAIL, value=value)
+        .first()
+    )
+    if identity is not None:
+        return identity.customer
+    try:
+        with transaction.atomic():
+            customer = Customer.objects.create(
+                name=name.strip(),
+                language=language,
+                avatar_color=AVATAR_COLORS[sum(map(ord, value)) % len(AVATAR_COLORS)],
+            )
+            CustomerIdentity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value=value)
+            return customer
+    except IntegrityError:
+        return CustomerIdentity.objects.get(kind=IdentityKind.EMAIL, value=value).customer
+
+
+def customer_set_blocked(*, customer: Customer, is_blocked: bool) -> Customer:
+    customer.is_blocked = is_blocked
+    customer.save(update_fields=["is_blocked", "updated_at"])
+    return customer
+
+
+def customer_set_notification_preference(*, customer: Customer, notify_on_update: bool) -> Customer:
+    customer.notify_on_update = notify_on_update
+    customer.save(update_fields=["notify_on_update", "updated_at"])
+    return customer
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def magic_link_create(*, customer: Customer) -> str:
+    """A new single-use sign-in token; only its hash is stored. Returns the token."""
+    token = secrets.token_urlsafe(32)
+    MagicLink.objects.create(
+        customer=customer,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + timedelta(seconds=settings.MAGIC_LINK_MAX_AGE_SECONDS),
+    )
+    return token
+
+
+@transaction.atomic
+def magic_link_redeem(*, token: str) -> Customer | None:
+    """The customer the token signs in, once; None when unknown, used or expired."""
+    link = (
+        MagicLink.objects.select_for_update()
+        .select_related("customer")
+        .filter(token_hash=_token_hash(token), used_at__isnull=True, expires_at__gt=timezone.now())
+        .first()
+    )
+    if link is None:
+        return None
+    link.used_at = timezone.now()
+    link.save(update_fields=["used_at", "updated_at"])
+    return link.customer

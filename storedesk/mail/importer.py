@@ -1,0 +1,293 @@
+"""Importing mail from files (maildirs, mbox files, folders of .eml) through the one intake.
+
+Used by `storedesk import_mail`. Every message goes through `raw_email_receive` (source
+IMPORT) and is then processed inline, so the outcome of each one is known when the import
+ends. Importing the same files again stores nothing: the intake's unique dedupe key is the
+guard; the lookup in `mail_import_one` only saves work and tells duplicates apart for the
+counts.
+
+Files are read one message at a time: `mailbox.mbox` keeps only an index of offsets, so a
+multi-gigabyte mbox never sits in memory.
+"""
+
+from __future__ import annotations
+
+import mailbox
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from enum import StrEnum
+from pathlib import Path
+from typing import Protocol
+
+from django.conf import settings
+
+from storedesk.conversations.enums import MessageKind
+from storedesk.conversations.models import Message
+from storedesk.inboxes.models import InboxAddress
+from storedesk.mail.enums import IntakeSource, RawEmailKind, RawEmailState
+from storedesk.mail.intake import (
+    dedupe_key_for,
+    message_id_scan,
+    raw_email_process,
+    raw_email_receive,
+)
+from storedesk.mail.models import RawEmail, RawEmailDelivery
+
+MAILDIR_PARTS = ("cur", "new", "tmp")
+EML_SUFFIX = ".eml"
+MBOX_MAGIC = b"From "
+
+
+# --- reading files ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MailItem:
+    """One message read from a file, or why it could not be read (`raw` is None)."""
+
+    label: str
+    raw: bytes | None
+    error: str = ""
+
+
+class MailSource(Protocol):
+    label: str
+
+    def count(self) -> int: ...
+
+    def items(self) -> Iterator[MailItem]: ...
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror
+    return str(exc) or type(exc).__name__
+
+
+@dataclass
+class EmlFile:
+    """A file holding one message (.eml, or any file that is not an mbox)."""
+
+    path: Path
+    label: str = ""
+
+    def __post_init__(self) -> None:
+        self.label = self.label or str(self.path)
+
+    def count(self) -> int:
+        return 1
+
+    def items(self) -> Iterator[MailItem]:
+        try:
+            yield MailItem(self.label, _read_limited(self.path))
+        except (OSError, _TooLarge) as exc:
+            yield MailItem(self.label, None, _describe(exc))
+
+
+@dataclass
+class MailboxFolder:
+    """A maildir or an mbox file, read lazily one message at a time."""
+
+    box: mailbox.Maildir | mailbox.mbox
+    label: str
+    keys: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        # Indexing only: the mbox module records offsets, the maildir module file names.
+        self.keys = sorted(self.box.keys())
+
+    def count(self) -> int:
+        return len(self.keys)
+
+    def items(self) -> Iterator[MailItem]:
+        try:
+            for key in self.keys:
+                yield self._item(key)
+        finally:
+            self.box.close()  # an mbox holds its file open; nothing was changed to flush
+
+    def _item(self, key: str) -> MailItem:
+        label = f"{self.label}#{key}"
+        try:
+            return MailItem(label, self.box.get_bytes(key))
+        except (OSError, KeyError) as exc:
+            return MailItem(label, None, _describe(exc))
+
+
+@dataclass
+class Unreadable:
+    """A path that could not even be opened or listed."""
+
+    label: str
+    error: str
+
+    def count(self) -> int:
+        return 1
+
+    def items(self) -> Iterator[MailItem]:
+        yield MailItem(self.label, None, self.error)
+
+
+class _TooLarge(Exception):
+    pass
+
+
+def _read_limited(path: Path) -> bytes:
+    limit = settings.MAIL_MAX_MESSAGE_BYTES
+    if path.stat().st_size > limit:
+        raise _TooLarge(f"larger than the {limit} byte limit for one message")
+    return path.read_bytes()
+
+
+def mail_sources_find(paths: Iterable[Path]) -> list[MailSource]:
+    """What the paths hold: maildirs, mbox files and .eml files, folders searched recursively."""
+    sources: list[MailSource] = []
+    for path in paths:
+        sources.extend(_sources_at(path, top=True))
+    return sources
+
+
+def _sources_at(path: Path, *, top: bool) -> Iterator[MailSource]:
+    try:
+        if path.is_dir():
+            yield from _sources_in_dir(path)
+        elif top or path.suffix.lower() == EML_SUFFIX:
+            yield _file_source(path)
+    except OSError as exc:
+        yield Unreadable(str(path), _describe(exc))
+
+
+def _sources_in_dir(path: Path) -> Iterator[MailSource]:
+    if all((path / part).is_dir() for part in ("cur", "new")):
+        yield MailboxFolder(mailbox.Maildir(path, factory=None, create=False), str(path))
+    for child in sorted(path.iterdir()):
+        if child.is_dir() and child.name in MAILDIR_PARTS:
+            continue  # a maildir's own parts; tmp holds deliveries still being written
+        if child.is_dir() or child.suffix.lower() == EML_SUFFIX:
+            yield from _sources_at(child, top=False)
+
+
+def _file_source(path: Path) -> MailSource:
+    with path.open("rb") as handle:
+        is_mbox = handle.read(len(MBOX_MAGIC)) == MBOX_MAGIC
+    if is_mbox:
+        return MailboxFolder(mailbox.mbox(path, factory=None, create=False), str(path))
+    return EmlFile(path)
+
+
+# --- importing -------------------------------------------------------------------------------
+
+
+class Outcome(StrEnum):
+    CREATED = "created"  # opened a new conversation
+    THREADED = "threaded"  # added to an existing conversation
+    DUPLICATE = "duplicate"  # imported (or received) before: nothing stored
+    BOUNCE = "bounce"
+    PROBE = "probe"
+    QUARANTINED = "quarantined"
+    PENDING = "pending"  # stored, but processing did not finish; the pending sweep will
+    UNREADABLE = "unreadable"
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    outcome: Outcome
+    is_auto_reply: bool = False
+    reason: str = ""
+
+
+@dataclass
+class ImportCounts:
+    outcomes: Counter[Outcome] = field(default_factory=Counter)
+    auto_replies: int = 0
+    quarantine_reasons: Counter[str] = field(default_factory=Counter)
+    unreadable: list[str] = field(default_factory=list)
+
+    @property
+    def total(self) -> int:
+        return sum(self.outcomes.values())
+
+    def add(self, label: str, result: ImportResult) -> None:
+        self.outcomes[result.outcome] += 1
+        self.auto_replies += result.is_auto_reply
+        if result.outcome == Outcome.QUARANTINED:
+            self.quarantine_reasons[result.reason] += 1
+        elif result.outcome == Outcome.UNREADABLE:
+            self.unreadable.append(f"{label}: {result.reason}")
+
+
+def mail_import_item(*, item: MailItem, address: InboxAddress) -> ImportResult:
+    """Import one item read from a file; an unreadable or oversized one is only reported."""
+    if item.raw is None:
+        return ImportResult(Outcome.UNREADABLE, reason=item.error)
+    limit = settings.MAIL_MAX_MESSAGE_BYTES
+    if len(item.raw) > limit:
+        return ImportResult(
+            Outcome.UNREADABLE, reason=f"larger than the {limit} byte limit for one message"
+        )
+    return mail_import_one(raw=item.raw, address=address)
+
+
+def mail_import_one(*, raw: bytes, address: InboxAddress) -> ImportResult:
+    """Store and process one message for the address's inbox; what became of it.
+
+    Side effects: those of raw_email_receive (source IMPORT) and raw_email_process, none
+    for a message this inbox has already taken in and finished.
+    """
+    if _already_taken(raw, inbox_id=address.inbox_id):
+        return ImportResult(Outcome.DUPLICATE)
+    raw_email = raw_email_receive(raw=raw, source=IntakeSource.IMPORT, recipients=[address.email])
+    # The task the intake enqueued may already have processed it (an inline task backend).
+    raw_email.refresh_from_db(fields=["state"])
+    if raw_email.state == RawEmailState.RECEIVED:
+        raw_email_process(raw_email=raw_email)
+    return _result_of(raw_email.pk, inbox_id=address.inbox_id)
+
+
+def _already_taken(raw: bytes, *, inbox_id: int) -> bool:
+    """The inbox has this mail and it is done with; unfinished mail is processed again."""
+    key = dedupe_key_for(raw, message_id_scan(raw))
+    return (
+        RawEmailDelivery.objects.filter(raw_email__dedupe_key=key, inbox_id=inbox_id)
+        .exclude(raw_email__state=RawEmailState.RECEIVED)
+        .exists()
+    )
+
+
+def _result_of(raw_email_id: int, *, inbox_id: int) -> ImportResult:
+    raw_email = RawEmail.objects.only("state", "kind", "reason").get(pk=raw_email_id)
+    if raw_email.state == RawEmailState.QUARANTINED:
+        return ImportResult(Outcome.QUARANTINED, reason=raw_email.reason)
+    if raw_email.state == RawEmailState.IGNORED:
+        is_probe = raw_email.kind == RawEmailKind.PROBE
+        return ImportResult(Outcome.PROBE if is_probe else Outcome.BOUNCE)
+    delivery = RawEmailDelivery.objects.select_related("message").get(
+        raw_email_id=raw_email_id, inbox_id=inbox_id
+    )
+    if delivery.message is None:
+        return ImportResult(Outcome.PENDING)
+    is_auto_reply = raw_email.kind == RawEmailKind.AUTO_REPLY
+    outcome = Outcome.THREADED if _is_follow_up(delivery.message) else Outcome.CREATED
+    return ImportResult(outcome, is_auto_reply=is_auto_reply)
+
+
+def _is_follow_up(message: Message) -> bool:
+    """An earlier inbound message in its conversation means the mail threaded."""
+    return Message.objects.filter(
+        conversation_id=message.conversation_id,
+        kind=MessageKind.INBOUND,
+        sequence__lt=message.sequence,
+    ).exists()
+
+
+def inbox_address_find(email: str) -> InboxAddress | None:
+    return (
+        InboxAddress.objects.select_related("inbox")
+        .filter(email__iexact=email.strip().strip("<>"))
+        .first()
+    )
+
+
+def inbox_address_list() -> Sequence[str]:
+    return list(InboxAddress.objects.order_by("email").values_list("email", flat=True))

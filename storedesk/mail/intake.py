@@ -1,0 +1,491 @@
+"""The one intake every way in calls (SMTP, LMTP, IMAP, webhook, import), in two steps.
+
+1. `raw_email_receive` stores the bytes once (the unique `dedupe_key` decides, never a prior
+   lookup), records which of our inboxes the mail was addressed to, and commits. Callers
+   acknowledge the mail (SMTP 250, HTTP 200, IMAP UID bookkeeping) only after it returned.
+2. `raw_email_process` (a task enqueued after that commit, and `raw_email_process_pending`
+   every minute for anything a crash left behind) parses, classifies and turns each delivery
+   into a Message, each in its own transaction guarded by the delivery's row lock.
+
+Automatic mail (out-of-office and other RFC 3834 replies) is kept: it is a customer's mail
+all the same. Its RawEmail gets kind AUTO_REPLY and its Message `channel_metadata
+["automatic"]`, which the auto-reply sender reads so we never answer it. It threads like any
+other mail; when it does not thread it opens a new conversation, because dropping it would
+hide an answer ("I am away until Monday, call 555-..."), and the marker lets agents and rules
+file it away. Bounces of our own mail never become conversations: they mark the outbound
+message bounced.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import Exists, OuterRef
+from django.db.models.functions import Lower
+from django.utils import timezone
+
+from storedesk.conversations.enums import ConversationStatus
+from storedesk.conversations.models import Conversation, Message
+from storedesk.conversations.services.messages import (
+    MessageContent,
+    conversation_open,
+    message_receive,
+)
+from storedesk.core.tasks import enqueue_on_commit
+from storedesk.customers.models import Customer
+from storedesk.customers.services import customer_get_or_create_by_email
+from storedesk.inboxes.models import Inbox, InboxAddress
+from storedesk.mail.autoreply_send import auto_reply_send
+from storedesk.mail.bounces import outbound_email_bounce_record
+from storedesk.mail.enums import RawEmailKind, RawEmailState
+from storedesk.mail.health import mailbox_probe_arrive
+from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
+from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
+from storedesk.mail.models import RawEmail, RawEmailDelivery
+from storedesk.mail.threads import thread_find
+
+logger = logging.getLogger(__name__)
+
+# A stored mail younger than this is left to the task its intake enqueued; older ones are
+# taken to be orphans of a crash between commit and enqueue.
+PENDING_GRACE_SECONDS = 10
+# The header scan reads at most this much: a Message-ID further in is not a header.
+HEADER_SCAN_BYTES = 256 * 1024
+# Conversations a customer message must not be appended to (it starts a new one instead).
+THREAD_CLOSED_STATUSES = frozenset({ConversationStatus.CLOSED, ConversationStatus.TRASH})
+
+_HEADER_END = re.compile(rb"\r?\n\r?\n")
+_MESSAGE_ID_LINE = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
+_ANGLE_ID = re.compile(r"<([^<>]*)>")
+
+
+# --- step 1: storing -------------------------------------------------------------------------
+
+
+def message_id_scan(raw: bytes) -> str:
+    """The normalised Message-ID (no angle brackets, no spaces) from a cheap header scan.
+
+    Works on any bytes: no MIME parsing, junk gives "". Only the header block is read,
+    so a "Message-ID:" line in a body or attached message is not mistaken for ours.
+    """
+    head = raw[:HEADER_SCAN_BYTES]
+    end = _HEADER_END.search(head)
+    match = _MESSAGE_ID_LINE.search(head[: end.start()] if end else head)
+    if match is None:
+        return ""
+    value = match.group(1).decode("latin-1")
+    bracketed = _ANGLE_ID.search(value)
+    return message_id_normalize(bracketed.group(1) if bracketed else value)
+
+
+def message_id_normalize(value: str) -> str:
+    return "".join(value.split()).strip("<>")
+
+
+def dedupe_key_for(raw: bytes, message_id: str) -> str:
+    if message_id:
+        return "mid:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
+    return "raw:" + hashlib.sha256(raw).hexdigest()
+
+
+def address_base(address: str) -> str:
+    """`support+t4q9x@shop.example` -> `support@shop.example` (lower-cased)."""
+    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
+    if not at:
+        return domain
+    return f"{local.split('+', 1)[0]}@{domain}"
+
+
+def inbox_addresses_match(addresses: Iterable[str]) -> dict[str, InboxAddress]:
+    """Which of `addresses` are ours: address (lower-cased) -> its InboxAddress.
+
+    Case-insensitive; a plus-address matches its base address unless the plus-address
+    itself is configured.
+    """
+    wanted = {a.strip().strip("<>").lower() for a in addresses if a and "@" in a}
+    if not wanted:
+        return {}
+    candidates = wanted | {address_base(a) for a in wanted}
+    known = {
+        row.email_lower: row
+        for row in InboxAddress.objects.annotate(email_lower=Lower("email"))
+        .filter(email_lower__in=candidates)
+        .select_related("inbox")
+    }
+    matches: dict[str, InboxAddress] = {}
+    for address in wanted:
+        row = known.get(address) or known.get(address_base(address))
+        if row is not None:
+            matches[address] = row
+    return matches
+
+
+def address_is_ours(address: str) -> bool:
+    return bool(inbox_addresses_match([address]))
+
+
+def raw_email_receive(
+    *, raw: bytes, source: str, recipients: Sequence[str], envelope_from: str = ""
+) -> RawEmail:
+    """Store a received mail once and commit; returns the stored (or earlier) RawEmail.
+
+    Side effects: inserts a RawEmail (or finds the one the unique dedupe_key points at) and a
+    RawEmailDelivery for each of our inboxes among `recipients`; a new delivery of a processed
+    mail puts it back to RECEIVED. Enqueues `raw_email_process_task` after commit when
+    anything new was stored. Must not run inside another transaction (durable): the caller
+    acknowledges the mail on return.
+    """
+    from storedesk.mail.tasks import raw_email_process_task
+
+    message_id = message_id_scan(raw)
+    inboxes = _inboxes_for(recipients)
+    with transaction.atomic(durable=True):
+        raw_email, created = _raw_email_insert(
+            raw=raw, message_id=message_id, source=source, envelope_from=envelope_from
+        )
+        added = _deliveries_insert(raw_email, inboxes)
+        if added and not created and raw_email.state == RawEmailState.PROCESSED:
+            # Lets `raw_email_process_pending` find the new delivery after a crash.
+            RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.PROCESSED).update(
+                state=RawEmailState.RECEIVED
+            )
+            raw_email.state = RawEmailState.RECEIVED
+        if created or added:
+            enqueue_on_commit(raw_email_process_task, raw_email.pk)
+    logger.info(
+        "mail.intake.received",
+        extra={"raw_email_id": raw_email.pk, "is_new": created, "deliveries_added": added},
+    )
+    return raw_email
+
+
+def _inboxes_for(recipients: Sequence[str]) -> dict[int, str]:
+    """inbox id -> the first recipient that reached it, in the recipients' order."""
+    matches = inbox_addresses_match(recipients)
+    inboxes: dict[int, str] = {}
+    for recipient in recipients:
+        row = matches.get(recipient.strip().strip("<>").lower())
+        if row is not None:
+            inboxes.setdefault(row.inbox_id, recipient.strip().strip("<>").lower())
+    return inboxes
+
+
+def _raw_email_insert(
+    *, raw: bytes, message_id: str, source: str, envelope_from: str
+) -> tuple[RawEmail, bool]:
+    key = dedupe_key_for(raw, message_id)
+    try:
+        with transaction.atomic():
+            raw_email = RawEmail.objects.create(
+                dedupe_key=key,
+                header_message_id=message_id[:998],
+                raw=raw,
+                size=len(raw),
+                source=source,
+                envelope_from=envelope_from[:998],
+            )
+            return raw_email, True
+    except IntegrityError:
+        # The constraint said "already stored"; the winner has committed (PostgreSQL makes the
+        # loser wait for it, SQLite serialises writers), so this read finds it.
+        return RawEmail.objects.defer("raw").get(dedupe_key=key), False
+
+
+def _deliveries_insert(raw_email: RawEmail, inboxes: dict[int, str]) -> int:
+    added = 0
+    for inbox_id, recipient in inboxes.items():
+        try:
+            with transaction.atomic():
+                RawEmailDelivery.objects.create(
+                    raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320]
+                )
+        except IntegrityError:
+            continue  # the same mail reached this inbox before
+        added += 1
+    return added
+
+
+# --- step 2: processing ----------------------------------------------------------------------
+
+
+class Quarantine(Exception):  # noqa: N818  (a signal to quarantine, not an error report)
+    """Raised inside processing for a mail that must wait for an admin."""
+
+
+@dataclass(frozen=True)
+class _Context:
+    raw_email: RawEmail
+    parsed: ParsedEmail
+    kind: RawEmailKind
+
+
+def raw_email_process(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
+    """Turn a stored mail into messages: one per delivery; idempotent.
+
+    Side effects: quarantines unparseable mail (state QUARANTINED, reason); a bounce of our
+    mail marks the OutboundEmail and its Message bounced (state IGNORED, kind BOUNCE); a
+    health probe is IGNORED; otherwise each delivery without a message gets one through
+    conversation_open or message_receive (their events and live updates) and the mail is
+    PROCESSED. Returns the deliveries handled in this call. Database errors propagate so the
+    task (or the pending sweep) retries; any other failure quarantines the mail.
+    """
+    if raw_email.state in (RawEmailState.QUARANTINED, RawEmailState.IGNORED):
+        return []
+    try:
+        parsed = parse_email(bytes(_raw_bytes(raw_email)))
+    except UnparseableEmail as exc:
+        _quarantine(raw_email, f"unparseable: {exc.reason}")
+        return []
+    try:
+        return _process_parsed(raw_email, parsed)
+    except DatabaseError:
+        raise
+    except Quarantine as exc:
+        _quarantine(raw_email, str(exc))
+    except Exception as exc:
+        logger.exception("mail.intake.failed", extra={"raw_email_id": raw_email.pk})
+        _quarantine(raw_email, f"processing failed: {exc!r}")
+    return []
+
+
+def raw_email_reprocess(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
+    """An admin retries a quarantined (or any) mail: back to RECEIVED, then processed.
+
+    Side effects: those of raw_email_process; the old reason is cleared.
+    """
+    RawEmail.objects.filter(pk=raw_email.pk).update(
+        state=RawEmailState.RECEIVED, reason="", processed_at=None
+    )
+    raw_email.refresh_from_db()
+    return raw_email_process(raw_email=raw_email)
+
+
+def raw_email_process_pending(*, limit: int = 100) -> int:
+    """Process RECEIVED mail older than a few seconds (crash recovery); returns how many.
+
+    Side effects: those of raw_email_process for each.
+    """
+    cutoff = timezone.now() - timedelta(seconds=PENDING_GRACE_SECONDS)
+    ids = list(
+        RawEmail.objects.filter(state=RawEmailState.RECEIVED, created_at__lt=cutoff)
+        .order_by("created_at")
+        .values_list("pk", flat=True)[:limit]
+    )
+    for raw_email_id in ids:
+        raw_email = RawEmail.objects.filter(pk=raw_email_id).first()
+        if raw_email is not None:
+            raw_email_process(raw_email=raw_email)
+    return len(ids)
+
+
+def _raw_bytes(raw_email: RawEmail) -> bytes:
+    if "raw" in raw_email.get_deferred_fields():
+        raw_email.refresh_from_db(fields=["raw"])
+    return bytes(raw_email.raw)
+
+
+def _process_parsed(raw_email: RawEmail, parsed: ParsedEmail) -> list[RawEmailDelivery]:
+    bounce = bounce_details(parsed)
+    kind = automatic_kind(
+        parsed,
+        our_addresses=_our_addresses(parsed),
+        our_message_id_domain=settings.MAIL_MESSAGE_ID_DOMAIN,
+    )
+    if bounce is not None or kind == RawEmailKind.BOUNCE:
+        _ignore_bounce(raw_email, bounce)
+        return []
+    if mailbox_probe_arrive(parsed=parsed, received_at=raw_email.created_at):
+        # A health probe records its arrival on its MailboxProbe and is never a conversation;
+        # its deliveries stay without a message, so this is not _finish's "all delivered".
+        RawEmail.objects.filter(pk=raw_email.pk).update(
+            state=RawEmailState.IGNORED, kind=RawEmailKind.PROBE, processed_at=timezone.now()
+        )
+        raw_email.state, raw_email.kind = RawEmailState.IGNORED, RawEmailKind.PROBE
+        return []
+    context = _Context(raw_email=raw_email, parsed=parsed, kind=kind or RawEmailKind.PERSONAL)
+    pending = _deliveries_pending(context)
+    done = [_delivery_process(context, delivery_id) for delivery_id in pending]
+    _finish(raw_email, state=RawEmailState.PROCESSED, kind=context.kind)
+    return done
+
+
+def _our_addresses(parsed: ParsedEmail) -> list[str]:
+    return list(inbox_addresses_match([parsed.from_address, *parsed.reply_to]))
+
+
+def _deliveries_pending(context: _Context) -> list[int]:
+    """Ids of deliveries still without a message; finds inboxes from the headers if none.
+
+    Mail fetched or imported without envelope recipients (or all of them unknown) still
+    reaches the inboxes its To/Cc name.
+    """
+    raw_email = context.raw_email
+    if not raw_email.deliveries.exists():
+        inboxes = _inboxes_for([*context.parsed.to, *context.parsed.cc])
+        with transaction.atomic():
+            _deliveries_insert(raw_email, inboxes)
+        if not inboxes:
+            raise Quarantine("no recipient is one of our addresses")
+    return list(
+        raw_email.deliveries.filter(message__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def _delivery_process(context: _Context, delivery_id: int) -> RawEmailDelivery:
+    """One delivery -> one message, in one transaction; a second processor finds it done."""
+    with transaction.atomic():
+        delivery = (
+            RawEmailDelivery.objects.select_for_update(of=("self",))
+            .select_related("inbox")
+            .get(pk=delivery_id)
+        )
+        if delivery.message_id is not None:
+            return delivery
+        customer = _sender(context)
+        conversation = _thread_for(context, delivery.inbox, customer)
+        content = _content(context)
+        if conversation is None:
+            conversation = conversation_open(
+                inbox=delivery.inbox,
+                customer=customer,
+                subject=context.parsed.subject,
+                content=content,
+            )
+            if context.kind == RawEmailKind.PERSONAL:
+                auto_reply_send(
+                    conversation=conversation, raw_email=context.raw_email, parsed=context.parsed
+                )
+        else:
+            message_receive(conversation=conversation, customer=customer, content=content)
+        delivery.message = Message.objects.get(
+            conversation=conversation, client_id=content.client_id
+        )
+        delivery.save(update_fields=["message", "updated_at"])
+    return delivery
+
+
+def _sender(context: _Context) -> Customer:
+    address = context.parsed.from_address or context.raw_email.envelope_from.strip("<>").lower()
+    if not address or "@" not in address:
+        raise Quarantine("no sender address")
+    return customer_get_or_create_by_email(email=address, name=context.parsed.from_name)
+
+
+def _thread_for(context: _Context, inbox: Inbox, customer: Customer) -> Conversation | None:
+    """The conversation this delivery continues, or None for a new one.
+
+    A blocked sender's mail always opens a new conversation, which conversation_open puts
+    in spam, rather than reopening a live one. A match in another inbox that this mail also
+    reached is left to that inbox's delivery: one conversation per inbox.
+    """
+    if customer.is_blocked:
+        return None
+    conversation = thread_find(parsed=context.parsed, inbox=inbox, customer=customer)
+    if conversation is None or conversation.status in THREAD_CLOSED_STATUSES:
+        return None
+    if conversation.inbox_id != inbox.pk and (
+        context.raw_email.deliveries.filter(inbox_id=conversation.inbox_id).exists()
+    ):
+        return None
+    return conversation
+
+
+def _content(context: _Context) -> MessageContent:
+    parsed, raw_email = context.parsed, context.raw_email
+    metadata: dict[str, object] = {
+        "raw_email_id": raw_email.pk,
+        "message_id": parsed.message_id,
+        "quoted_start": parsed.quoted_start,
+    }
+    if parsed.dropped_attachments:
+        metadata["dropped_attachments"] = [
+            {"filename": d.filename, "size": d.size, "reason": d.reason}
+            for d in parsed.dropped_attachments
+        ]
+    if context.kind != RawEmailKind.PERSONAL:
+        metadata["automatic"] = str(context.kind)
+    return MessageContent(
+        text=parsed.text,
+        html=parsed.html,
+        files=_files(parsed),
+        cc=_cc(parsed),
+        # One message per raw email per conversation, also when a retry races this one.
+        client_id=f"mail:{raw_email.pk}",
+        channel_metadata=metadata,
+    )
+
+
+def _files(parsed: ParsedEmail) -> list[UploadedFile]:
+    return [
+        SimpleUploadedFile(
+            a.filename or "attachment", a.content, a.content_type or "application/octet-stream"
+        )
+        for a in parsed.attachments
+    ]
+
+
+def _cc(parsed: ParsedEmail) -> list[str]:
+    """Everyone else the customer wrote to, except our own addresses: they become CCs."""
+    others = [a.lower() for a in [*parsed.to, *parsed.cc] if a and "@" in a]
+    ours = inbox_addresses_match(others)
+    seen = {parsed.from_address}
+    cc = []
+    for address in others:
+        if address not in ours and address not in seen:
+            seen.add(address)
+            cc.append(address)
+    return cc
+
+
+def _finish(raw_email: RawEmail, *, state: RawEmailState, kind: RawEmailKind) -> None:
+    """Mark the mail done, unless a delivery added meanwhile still waits for its message."""
+    waiting = RawEmailDelivery.objects.filter(raw_email=OuterRef("pk"), message__isnull=True)
+    updated = (
+        RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.RECEIVED)
+        .filter(~Exists(waiting))
+        .update(state=state, kind=kind, processed_at=timezone.now())
+    )
+    if updated:
+        raw_email.state, raw_email.kind = state, kind
+    logger.info("mail.intake.processed", extra={"raw_email_id": raw_email.pk, "state": state})
+
+
+def _quarantine(raw_email: RawEmail, reason: str) -> None:
+    RawEmail.objects.filter(pk=raw_email.pk).update(
+        state=RawEmailState.QUARANTINED, reason=reason[:2000], processed_at=timezone.now()
+    )
+    raw_email.state, raw_email.reason = RawEmailState.QUARANTINED, reason[:2000]
+    logger.warning(
+        "mail.intake.quarantined", extra={"raw_email_id": raw_email.pk, "reason": reason}
+    )
+
+
+def _ignore_bounce(raw_email: RawEmail, bounce: Bounce | None) -> None:
+    """A bounce never becomes a conversation; it flags the outbound mail it answers."""
+    with transaction.atomic():
+        outbound = outbound_email_bounce_record(bounce=bounce) if bounce else None
+        original = bounce.original_message_id if bounce else ""
+        reason = f"bounce of <{original}>" if original else "bounce of an unknown message"
+        if outbound is None:
+            reason += " (not one of ours)"
+        RawEmail.objects.filter(pk=raw_email.pk).update(
+            state=RawEmailState.IGNORED,
+            kind=RawEmailKind.BOUNCE,
+            reason=reason,
+            processed_at=timezone.now(),
+        )
+    raw_email.state, raw_email.kind, raw_email.reason = (
+        RawEmailState.IGNORED,
+        RawEmailKind.BOUNCE,
+        reason,
+    )

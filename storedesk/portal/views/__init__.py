@@ -1,0 +1,1 @@
+"""Portal views: sign-in, my requests, the contact form and status links."""

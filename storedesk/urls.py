@@ -1,0 +1,28 @@
+from django.conf import settings
+from django.urls import include, path, re_path
+from django.views.generic import RedirectView
+from django.views.static import serve
+
+from storedesk.core.views import healthz
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="conversations:inbox", permanent=False)),
+    path("accounts/", include("storedesk.accounts.urls")),
+    path("conversations/", include("storedesk.conversations.urls")),
+    path("mail/", include("storedesk.mail.urls")),
+    path("portal/", include("storedesk.portal.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
+]
+
+if settings.DEVELOPMENT:
+    urlpatterns += [
+        path("dev/", include("storedesk.core.urls")),
+        # Only public media (avatars, brand logos). Attachments are served solely through
+        # views that check access; in production the web server serves these two folders.
+        re_path(
+            r"^media/(?P<path>(?:avatars|brands)/[^/]+)$",
+            serve,
+            {"document_root": settings.MEDIA_ROOT},
+        ),
+    ]
