@@ -48,7 +48,7 @@ typecheck: $(STAMP)
 	$(BIN)/mypy e2e
 
 test-sqlite: translations
-	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n 2 storedesk
+	env -u DATABASE_URL -u REDIS_URL $(BIN)/pytest -n 2 --dist loadgroup storedesk
 
 test-postgres: translations
 	@if ! $(BIN)/python -c "import psycopg; psycopg.connect('$(POSTGRES_ADMIN_URL)', connect_timeout=3).close()" 2>/dev/null; then \
@@ -57,7 +57,7 @@ test-postgres: translations
 	if ! $(BIN)/python -c "import redis; redis.Redis.from_url('$(POSTGRES_REDIS_URL)', socket_connect_timeout=3).ping()" 2>/dev/null; then \
 		$(call require_or_skip,Redis is not reachable at 127.0.0.1:6379); \
 	fi; \
-	set -x; DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(POSTGRES_REDIS_URL) $(BIN)/pytest -n 2 storedesk
+	set -x; DATABASE_URL=$(POSTGRES_URL) REDIS_URL=$(POSTGRES_REDIS_URL) $(BIN)/pytest -n 2 --dist loadgroup storedesk
 
 test-browser: translations
 	@if ! test -x $(CHROMIUM); then \
@@ -68,6 +68,10 @@ test-browser: translations
 bench: $(STAMP)
 	$(BIN)/python bench/inbox.py
 	$(BIN)/python bench/ingest.py
+	$(BIN)/python bench/chat.py
+	$(BIN)/python bench/kb_clusters.py --write
+	$(BIN)/python bench/kb_eval.py
+	$(BIN)/python bench/kb_search.py
 
 # Conservative on purpose: development data only, never the venv or the secret key.
 clean:

@@ -3,6 +3,7 @@
     python bench/ingest.py                                  # 20,000 messages, both backends
     python bench/ingest.py --messages 5000 --backends sqlite
     python bench/ingest.py --messages 2000 --backends sqlite --profile   # cProfile, no RESULTS
+    python bench/ingest.py --path single --messages 2000   # the SMTP receiver's path
 
 Steps:
 
@@ -13,13 +14,16 @@ Steps:
    directory; PostgreSQL `storedesk_ingest_bench`, dropped and created): migrate, make a
    brand, a team and three email inboxes with their addresses through the ORM; then time
    (a) the baseline, `email.message_from_bytes(raw, policy=email.policy.default)` plus the
-   decoded Subject and From and the body text, over the whole corpus; (b) the full intake,
-   one message after the other in one process: `raw_email_receive(...)` then
-   `raw_email_process(...)`, each committing as in production. The task backend is
-   django_tasks' DummyBackend, so the tasks the intake enqueues on commit are recorded but
-   not run (processing is called inline instead).
-3. Report messages per second, per-message p50/p95/p99, the intake/baseline ratio and the
-   rows written; write them to bench/RESULTS.md.
+   decoded Subject and From and the body text, over the whole corpus; (b) the full intake
+   in one process, by default the way the IMAP fetcher and the importer run it:
+   `raw_emails_take_in(...)` (source IMAP, so acknowledgements are queued) on batches of
+   `--batch` messages, one transaction per batch; with `--path single` the SMTP receiver's
+   way, `raw_email_receive(...)` (its own commit) then `raw_email_process(...)` per
+   message. The task backend is django_tasks' DummyBackend, so the tasks the intake
+   enqueues on commit (outbox sends) are recorded but not run.
+3. Report messages per second, latency p50/p95/p99 (per batch, or per message for
+   `--path single`), the intake/baseline ratio, SQL statements per message and the rows
+   written; write them to bench/RESULTS.md.
 """
 
 from __future__ import annotations
@@ -34,13 +38,14 @@ import os
 import pickle
 import platform
 import pstats
+import re
 import secrets
 import subprocess
 import sys
 import tempfile
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -66,6 +71,7 @@ DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/storedesk_ingest_benc
 BACKENDS = ("sqlite", "postgres")
 PROGRESS_EVERY = 1000  # print the rate of each chunk of this many messages
 TARGET_RATE = 500  # messages/s through the full intake on SQLite, one process
+PATHS = ("batch", "single")
 
 
 @dataclass(frozen=True)
@@ -76,6 +82,8 @@ class Options:
     profile: bool
     results: Path
     command: str
+    path: str
+    batch: int
 
 
 def parse_options(argv: Sequence[str]) -> Options:
@@ -88,17 +96,25 @@ def parse_options(argv: Sequence[str]) -> Options:
         help="run the intake under cProfile and print the top functions (RESULTS untouched)",
     )
     parser.add_argument("--results", type=Path, default=RESULTS_PATH)
+    parser.add_argument(
+        "--path", choices=PATHS, default="batch",
+        help="batch: raw_emails_take_in (IMAP, import); single: raw_email_receive + process",
+    )
+    parser.add_argument("--batch", type=int, default=100, help="messages per batch")
     args = parser.parse_args(argv)
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if not backends or any(b not in BACKENDS for b in backends):
         parser.error(f"--backends: a comma-separated subset of {','.join(BACKENDS)}")
     if args.messages < 10:
         parser.error("--messages: at least 10")
+    if args.batch < 1:
+        parser.error("--batch: at least 1")
     database_name(args.database_url)  # refuses odd names before anything is dropped
     return Options(
         messages=args.messages, backends=backends, database_url=args.database_url,
         profile=args.profile, results=args.results,
         command=" ".join(["python", "bench/ingest.py", *argv]),
+        path=args.path, batch=args.batch,
     )
 
 
@@ -160,7 +176,8 @@ def timed(samples: list[float], started: float) -> None:
     samples.append((time.perf_counter() - started) * 1000)
 
 
-def child_run(backend: str, corpus_path: Path, out_path: Path, url: str, profile: bool) -> None:
+def child_run(backend: str, corpus_path: Path, out_path: Path, url: str, args: list[str]) -> None:
+    profile, path, batch = args[0] == "1", args[1], int(args[2])
     workdir = corpus_path.parent / backend
     workdir.mkdir()
     if backend == "postgres":
@@ -171,9 +188,6 @@ def child_run(backend: str, corpus_path: Path, out_path: Path, url: str, profile
     django_setup(database_url, workdir)
     from django.core.management import call_command
     from django.db import connection
-
-    from storedesk.mail.enums import IntakeSource
-    from storedesk.mail.intake import raw_email_process, raw_email_receive
 
     with corpus_path.open("rb") as handle:
         corpus: list[CorpusMessage] = pickle.load(handle)  # noqa: S301 (our own temp file)
@@ -194,23 +208,20 @@ def child_run(backend: str, corpus_path: Path, out_path: Path, url: str, profile
 
     intake = PageResult("intake")
     profiler = cProfile.Profile() if profile else None
+    statements = StatementCounter()
     gc.collect()
+    label = (
+        f"raw_emails_take_in, batches of {batch}" if path == "batch"
+        else "raw_email_receive + raw_email_process"
+    )
     started = time.perf_counter()
-    with step(f"[{backend}] full intake: raw_email_receive + raw_email_process"):
+    with step(f"[{backend}] full intake: {label}"), connection.execute_wrapper(statements):
         if profiler is not None:
             profiler.enable()
-        for message in corpus:
-            begin = time.perf_counter()
-            raw_email = raw_email_receive(
-                raw=message.raw, source=IntakeSource.SMTP, recipients=[message.to],
-                envelope_from=message.envelope_from,
-            )
-            raw_email_process(raw_email=raw_email)
-            timed(intake.samples, begin)
-            done = len(intake.samples)
-            if done % PROGRESS_EVERY == 0:
-                chunk = sum(intake.samples[-PROGRESS_EVERY:]) / 1000
-                print(f" {done:,}: {PROGRESS_EVERY / chunk:,.0f}/s", end="", flush=True)
+        if path == "batch":
+            intake_batches(corpus, batch, intake)
+        else:
+            intake_single(corpus, intake)
         if profiler is not None:
             profiler.disable()
     intake_seconds = time.perf_counter() - started
@@ -220,6 +231,9 @@ def child_run(backend: str, corpus_path: Path, out_path: Path, url: str, profile
         stats.sort_stats("cumulative").print_stats(45)
         stats.sort_stats("cumulative").print_stats(r"storedesk/|email/|asgiref", 45)
         stats.sort_stats("tottime").print_stats(35)
+        print("Statements per message by kind:")
+        for kind, n in statements.kinds.most_common(30):
+            print(f"  {n / len(corpus):6.2f}  {kind}")
 
     rows = row_counts()
     version = postgres_version(url) if backend == "postgres" else _sqlite_version()
@@ -231,8 +245,69 @@ def child_run(backend: str, corpus_path: Path, out_path: Path, url: str, profile
         "intake_seconds": intake_seconds,
         "baseline": _percentiles(baseline),
         "intake": _percentiles(intake),
+        "statements_per_message": statements.total / len(corpus),
         "rows": rows,
     }))
+
+
+_STATEMENT_TABLE = re.compile(r'(?:FROM|INTO|UPDATE)\s+"?(\w+)"?', re.I)
+
+
+class StatementCounter:
+    """A connection.execute_wrapper counting the SQL statements the intake sends."""
+
+    def __init__(self) -> None:
+        self.total = 0
+        self.kinds: Counter[str] = Counter()
+
+    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        self.total += 1
+        match = _STATEMENT_TABLE.search(sql)
+        verb = sql.split(None, 1)[0].upper() if sql.strip() else "?"
+        self.kinds[f"{verb} {match.group(1) if match else ''}".strip()] += 1
+        return execute(sql, params, many, context)
+
+
+def intake_batches(corpus: list[CorpusMessage], size: int, intake: PageResult) -> None:
+    """The IMAP fetcher's and importer's way: one transaction per batch."""
+    from storedesk.mail.enums import IntakeSource
+    from storedesk.mail.intake import InboundMail, raw_emails_take_in
+
+    done = 0
+    chunk_started = time.perf_counter()
+    for start in range(0, len(corpus), size):
+        chunk = corpus[start : start + size]
+        begin = time.perf_counter()
+        raw_emails_take_in(
+            mails=[InboundMail(m.raw, [m.to], m.envelope_from) for m in chunk],
+            source=IntakeSource.IMAP,
+        )
+        timed(intake.samples, begin)
+        done += len(chunk)
+        if done % PROGRESS_EVERY < size:
+            now = time.perf_counter()
+            print(f" {done:,}: {PROGRESS_EVERY / (now - chunk_started):,.0f}/s", end="",
+                  flush=True)
+            chunk_started = now
+
+
+def intake_single(corpus: list[CorpusMessage], intake: PageResult) -> None:
+    """The SMTP receiver's way: each mail committed on its own, then processed."""
+    from storedesk.mail.enums import IntakeSource
+    from storedesk.mail.intake import raw_email_process, raw_email_receive
+
+    for message in corpus:
+        begin = time.perf_counter()
+        raw_email = raw_email_receive(
+            raw=message.raw, source=IntakeSource.SMTP, recipients=[message.to],
+            envelope_from=message.envelope_from,
+        )
+        raw_email_process(raw_email=raw_email)
+        timed(intake.samples, begin)
+        done = len(intake.samples)
+        if done % PROGRESS_EVERY == 0:
+            chunk = sum(intake.samples[-PROGRESS_EVERY:]) / 1000
+            print(f" {done:,}: {PROGRESS_EVERY / chunk:,.0f}/s", end="", flush=True)
 
 
 def _sqlite_version() -> str:
@@ -288,10 +363,35 @@ def corpus_stats(corpus: list[CorpusMessage]) -> str:
     )
 
 
+PATH_INTROS: dict[str, Callable[[int], list[str]]] = {
+    "batch": lambda size: [
+        "## Email intake (`bench/ingest.py`)",
+        "",
+        "The full intake the way the IMAP fetcher and the importer run it, in one process:",
+        f"`raw_emails_take_in` on batches of {size} messages (source IMAP, so acknowledgements",
+        "are queued), one transaction per batch: per message the header scan, dedupe key,",
+        "RawEmail + delivery rows, then parse, classify, match the customer, thread, store the",
+        "message and its attachments, queue the acknowledgement (outbox row with its MIME).",
+    ],
+    "single": lambda _size: [
+        "## Email intake, one message per transaction (`bench/ingest.py --path single`)",
+        "",
+        "The SMTP receiver's way (250 only after the mail's own commit): per message",
+        "`raw_email_receive` (header scan, dedupe key, RawEmail + delivery rows, commit) then",
+        "`raw_email_process` (parse, classify, match the customer, thread, store the message",
+        "and its attachments, queue the acknowledgement, commit).",
+    ],
+}
+
+
+def results_name(options: Options) -> str:
+    return RESULTS_NAME if options.path == "batch" else f"{RESULTS_NAME} --path single"
+
+
 def section_render(
     options: Options, stats: str, results: list[dict[str, Any]], load_at_start: tuple[float, ...]
 ) -> str:
-    begin, end = section_markers(RESULTS_NAME)
+    begin, end = section_markers(results_name(options))
     now = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     versions = ", ".join(
         f"{'PostgreSQL' if r['backend'] == 'postgres' else 'SQLite'} {r['version']}"
@@ -299,15 +399,11 @@ def section_render(
     )
     lines = [
         begin,
-        "## Email intake (`bench/ingest.py`)",
-        "",
-        "Each message goes through the full intake one after the other in one process:",
-        "`raw_email_receive` (header scan, dedupe key, RawEmail + delivery rows, commit) then",
-        "`raw_email_process` (parse, classify, match the customer, thread, store the message",
-        "and its attachments, commit). The baseline, measured in the same process just before,",
-        "is `email.message_from_bytes(raw, policy=email.policy.default)` plus the decoded",
-        "Subject and From and the body text. Tasks enqueued on commit go to django_tasks'",
-        f"DummyBackend (recorded, not run). Target: >= {TARGET_RATE} messages/s on SQLite.",
+        *PATH_INTROS[options.path](options.batch),
+        "The baseline, measured in the same process just before, is",
+        "`email.message_from_bytes(raw, policy=email.policy.default)` plus the decoded Subject",
+        "and From and the body text. Tasks enqueued on commit go to django_tasks' DummyBackend",
+        f"(recorded, not run). Target: >= {TARGET_RATE} messages/s on SQLite.",
         "",
         f"- Command: `{options.command}` (`make bench` runs it with the defaults)",
         f"- Date: {now}; machine: {os.cpu_count()} CPUs, {platform.machine()}, "
@@ -316,9 +412,10 @@ def section_render(
         "machine)",
         f"- Corpus: {stats}",
         "",
-        "| backend | baseline msg/s | intake msg/s | intake / baseline | intake p50 ms "
+        "| backend | baseline msg/s | intake msg/s | intake / baseline | SQL statements / msg "
+        f"| intake {'per batch' if options.path == 'batch' else 'per msg'} p50 ms "
         "| p95 ms | p99 ms | baseline p50 ms | p95 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in results:
         base_rate = options.messages / r["baseline_seconds"]
@@ -326,8 +423,8 @@ def section_render(
         i, b = r["intake"], r["baseline"]
         lines.append(
             f"| {r['backend']} | {base_rate:,.0f} | {rate:,.1f} | {rate / base_rate:.3f} "
-            f"| {i['p50']:.1f} | {i['p95']:.1f} | {i['p99']:.1f} | {b['p50']:.2f} "
-            f"| {b['p95']:.2f} |"
+            f"| {r['statements_per_message']:.1f} | {i['p50']:.1f} | {i['p95']:.1f} "
+            f"| {i['p99']:.1f} | {b['p50']:.2f} | {b['p95']:.2f} |"
         )
     lines.append("")
     for r in results:
@@ -342,8 +439,8 @@ def section_render(
 
 def main(argv: Sequence[str]) -> None:
     if argv[:1] == ["--child"]:
-        backend, corpus_file, out_file, url, profile = argv[1:6]
-        child_run(backend, Path(corpus_file), Path(out_file), url, profile == "1")
+        backend, corpus_file, out_file, url = argv[1:5]
+        child_run(backend, Path(corpus_file), Path(out_file), url, list(argv[5:8]))
         return
     options = parse_options(argv)
     load_at_start = os.getloadavg()
@@ -361,7 +458,8 @@ def main(argv: Sequence[str]) -> None:
             out_path = Path(temp) / f"{backend}.json"
             subprocess.run(
                 [sys.executable, __file__, "--child", backend, str(corpus_path), str(out_path),
-                 options.database_url, "1" if options.profile else "0"],
+                 options.database_url, "1" if options.profile else "0", options.path,
+                 str(options.batch)],
                 check=True,
             )
             result = json.loads(out_path.read_text())
@@ -377,7 +475,7 @@ def main(argv: Sequence[str]) -> None:
         print("Profiled run: bench/RESULTS.md left alone.")
         return
     section = section_render(options, stats, results, load_at_start)
-    results_write(options.results, section, RESULTS_NAME)
+    results_write(options.results, section, results_name(options))
     print(f"Wrote {options.results}.")
 
 

@@ -121,6 +121,8 @@ def live_url(e2e_database: None) -> Iterator[str]:
     # The whole server as `make run` starts it: mail leaves through the outbox's task worker.
     command = [sys.executable, "-m", "storedesk", "serve", "--port", str(port)]
     smtp_port = str(_free_port())
+    # Browser tests that send mail in over SMTP read it from here (the live_smtp_port fixture).
+    os.environ["STOREDESK_E2E_SMTP_PORT"] = smtp_port
     with log.open("wb") as output:
         process = subprocess.Popen(  # noqa: S603  (fixed command)
             command, cwd=ROOT,
@@ -138,6 +140,12 @@ def live_url(e2e_database: None) -> Iterator[str]:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@pytest.fixture(scope="session")
+def live_smtp_port(live_url: str) -> int:
+    """The port of the server's SMTP receiver: mail sent there goes through intake."""
+    return int(os.environ["STOREDESK_E2E_SMTP_PORT"])
 
 
 @pytest.fixture(scope="session")

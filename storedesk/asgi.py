@@ -12,16 +12,30 @@ from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 from django.conf import settings  # noqa: E402
 from django.contrib.staticfiles.handlers import ASGIStaticFilesHandler  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
-from storedesk.websocket_urls import websocket_urlpatterns  # noqa: E402
+from storedesk.websocket_urls import (  # noqa: E402
+    http_consumer_urlpatterns,
+    public_websocket_urlpatterns,
+    websocket_urlpatterns,
+)
 
 http_app = ASGIStaticFilesHandler(django_asgi_app) if settings.DEVELOPMENT else django_asgi_app
 
 application = ProtocolTypeRouter(
     {
-        "http": http_app,
-        "websocket": AllowedHostsOriginValidator(
-            AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+        # Django stubs type re_path for views, not for the ASGI application given here.
+        "http": URLRouter([*http_consumer_urlpatterns, re_path(r"^", http_app)]),  # type: ignore[arg-type]
+        "websocket": URLRouter(
+            [
+                *public_websocket_urlpatterns,
+                re_path(
+                    r"^",
+                    AllowedHostsOriginValidator(
+                        AuthMiddlewareStack(URLRouter(websocket_urlpatterns))
+                    ),
+                ),
+            ]
         ),
     }
 )

@@ -23,6 +23,7 @@ from typing import Any
 
 from django_tasks.base import Task
 
+from storedesk.chat.tasks import chat_reassign_unanswered_task
 from storedesk.conversations.tasks import conversation_wake_due_task
 from storedesk.mail.health import mailbox_health_check_task, probe_interval_seconds
 from storedesk.mail.tasks import (
@@ -58,6 +59,8 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob(mailbox_poll_all_task, interval_seconds=60, run_at_start=True),
     # Mailbox health: probe every active address (STOREDESK_MAIL_PROBE_INTERVAL_SECONDS).
     ScheduledJob(mailbox_health_check_task, interval_seconds=probe_interval_seconds()),
+    # Chats nobody answered within the widget's answer timeout go to the next agent.
+    ScheduledJob(chat_reassign_unanswered_task, interval_seconds=10, run_at_start=True),
 ]
 
 BACKGROUND_SERVICES: list[str] = [

@@ -78,6 +78,8 @@ INSTALLED_APPS = [
     "storedesk.routing",
     "storedesk.mail",
     "storedesk.portal",
+    "storedesk.knowledge",
+    "storedesk.chat",
     "storedesk.demo",
 ]
 
@@ -127,8 +129,11 @@ def _database() -> dict[str, Any]:
     if config["ENGINE"] == "django.db.backends.sqlite3":
         # WAL lets readers run beside the writer; IMMEDIATE transactions make concurrent
         # writers wait on the busy timeout instead of failing with "database is locked".
+        # synchronous=FULL: a commit is on disk when it returns, power cut included, which
+        # the SMTP receiver's 250 promises (NORMAL would only survive a killed process).
+        # Bulk writers (mail batches) pay the flush once per batch, not per row.
         config["OPTIONS"] = {
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;",
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
         }
@@ -154,7 +159,19 @@ if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
-            "CONFIG": {"hosts": [REDIS_URL], "prefix": env("STOREDESK_REDIS_PREFIX", "storedesk")},
+            "CONFIG": {
+                # redis-py 8 caps an asyncio pool at 100 connections and then raises
+                # MaxConnectionsError instead of waiting: hundreds of sockets joining their
+                # groups at once (a reconnect wave) need more. Its default 5 s read timeout
+                # equals channels_redis's blocking pop (BZPOPMIN, 5 s), so a busy process
+                # timed out receiving and closed its sockets: keep it well above that.
+                "hosts": [{
+                    "address": REDIS_URL,
+                    "max_connections": int(env("STOREDESK_REDIS_MAX_CONNECTIONS", "1000")),
+                    "socket_timeout": 30,
+                }],
+                "prefix": env("STOREDESK_REDIS_PREFIX", "storedesk"),
+            },
         }
     }
     CACHES = {
@@ -277,6 +294,17 @@ LOGIN_FAILURE_WINDOW_SECONDS = int(env("STOREDESK_LOGIN_FAILURE_WINDOW_SECONDS",
 MAGIC_LINK_MAX_AGE_SECONDS = int(env("STOREDESK_MAGIC_LINK_MAX_AGE_SECONDS", "1800"))
 CONTACT_FORM_RATE_LIMIT = int(env("STOREDESK_CONTACT_FORM_RATE_LIMIT", "5"))
 CONTACT_FORM_RATE_WINDOW_SECONDS = int(env("STOREDESK_CONTACT_FORM_RATE_WINDOW_SECONDS", "3600"))
+# Live chat: per visitor session and per IP, at most this many writes (messages, new
+# sessions, offline messages) per minute; a long-poll request is held at most this long.
+CHAT_RATE_LIMIT_SESSION_PER_MINUTE = int(env("STOREDESK_CHAT_RATE_LIMIT_SESSION", "30"))
+CHAT_RATE_LIMIT_IP_PER_MINUTE = int(env("STOREDESK_CHAT_RATE_LIMIT_IP", "120"))
+CHAT_LONG_POLL_SECONDS = float(env("STOREDESK_CHAT_LONG_POLL_SECONDS", "25"))
+# Knowledge: article suggestions as customers type (public), per IP per window.
+KB_SUGGEST_RATE_LIMIT = int(env("STOREDESK_KB_SUGGEST_RATE_LIMIT", "60"))
+KB_SUGGEST_RATE_WINDOW_SECONDS = int(env("STOREDESK_KB_SUGGEST_RATE_WINDOW_SECONDS", "60"))
+# Knowledge: blend a multilingual embedding model into search when the extra
+# `storedesk[semantic]` is installed (knowledge/search/semantic.py); false: text only.
+KB_SEMANTIC_SEARCH = env_bool("STOREDESK_KB_SEMANTIC_SEARCH", True)
 
 LOGGING = {
     "version": 1,

@@ -8,6 +8,7 @@ from django.core.cache import cache
 from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 
+from storedesk.accounts.enums import AgentStatus
 from storedesk.accounts.models import User
 from storedesk.accounts.selectors import user_get_by_login
 
@@ -85,4 +86,11 @@ def user_profile_update(
 def user_set_language(*, user: User, language: str) -> User:
     user.language = language
     user.save(update_fields=["language"])
+    return user
+
+
+def user_status_set(*, user: User, status: str) -> User:
+    """Online, away or offline (AgentStatus); live chat offers chats only to online agents."""
+    user.status = AgentStatus(status)
+    user.save(update_fields=["status"])
     return user

@@ -55,6 +55,12 @@ class CustomerIdentity(BaseModel):
     customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="identities")
     kind = models.CharField(_("kind"), max_length=16, choices=IdentityKind.choices)
     value = models.CharField(_("value"), max_length=320)
+    # Set when mail to this address bounced (agents see it beside the customer); cleared
+    # when mail from the address comes in again or an agent clears it.
+    bounced_at = models.DateTimeField(_("mail bounced at"), null=True, blank=True)
+    bounce_reason = models.CharField(
+        _("bounce reason"), max_length=500, blank=True, default="", db_default=""
+    )
 
     class Meta:
         ordering = ["kind", "value"]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +14,8 @@ from django.utils import timezone
 from storedesk.customers.enums import IdentityKind
 from storedesk.customers.models import Customer, CustomerIdentity, MagicLink
 
+# CustomerIdentity.bounce_reason's max_length.
+BOUNCE_REASON_MAX = 500
 AVATAR_COLORS = ["#0ea5e9", "#8b5cf6", "#f59e0b", "#10b981", "#ef4444", "#ec4899", "#6366f1"]
 
 
@@ -57,6 +60,40 @@ def customer_set_notification_preference(*, customer: Customer, notify_on_update
     customer.notify_on_update = notify_on_update
     customer.save(update_fields=["notify_on_update", "updated_at"])
     return customer
+
+
+def customer_email_bounce_flag(
+    *, emails: Sequence[str], reason: str, at: datetime | None = None
+) -> CustomerIdentity | None:
+    """Flag the first of `emails` a customer owns as bouncing; None when no customer has one.
+
+    `emails` are the candidates in order of trust (the bounce's recipient, then the address
+    we sent to). Side effects: the identity's bounced_at and bounce_reason are set (a later
+    bounce overwrites an earlier one).
+    """
+    for email in emails:
+        value = email_normalize(email)
+        if not value:
+            continue
+        identity = CustomerIdentity.objects.filter(kind=IdentityKind.EMAIL, value=value).first()
+        if identity is not None:
+            identity.bounced_at = at or timezone.now()
+            identity.bounce_reason = " ".join(reason.split())[:BOUNCE_REASON_MAX]
+            identity.save(update_fields=["bounced_at", "bounce_reason", "updated_at"])
+            return identity
+    return None
+
+
+def customer_email_bounce_clear(*, email: str) -> bool:
+    """Mail from `email` came in, so the address works again: clear its flag; True if set.
+
+    One UPDATE that matches nothing unless the address is flagged, so intake may call it for
+    every mail. Side effects: bounced_at and bounce_reason emptied.
+    """
+    updated = CustomerIdentity.objects.filter(
+        kind=IdentityKind.EMAIL, value=email_normalize(email), bounced_at__isnull=False
+    ).update(bounced_at=None, bounce_reason="", updated_at=timezone.now())
+    return updated > 0
 
 
 def _token_hash(token: str) -> str:

@@ -20,7 +20,10 @@ from django.db.models import Min
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from storedesk.chat.services import chat_widget_ensure
+from storedesk.chat.views.pages import DEMO_WIDGET_KEY
 from storedesk.customers.models import Customer
+from storedesk.demo.knowledge import knowledge_load
 from storedesk.demo.people import customers_build
 from storedesk.demo.plan import DEMO_CONVERSATION_COUNT, demo_plan
 from storedesk.demo.play import Cast, demo_keys_loaded, plan_play
@@ -73,12 +76,19 @@ def demo_load(*, now: datetime | None = None) -> DemoSummary:
         with transaction.atomic():
             world = world_build()
             customers = customers_build()
+            # The widget on /demo-shop/; messages left offline go to the support inbox.
+            chat_widget_ensure(
+                inbox=world.inboxes["chat"],
+                key=DEMO_WIDGET_KEY,
+                offline_inbox=world.inboxes["support"],
+            )
         cast = Cast(world=world, customers=customers, now=now)
         loaded = demo_keys_loaded()
         missing = [plan for plan in demo_plan(now=now) if plan.key not in loaded]
         for plan in missing:
             plan_play(plan, cast)
         _customers_since_first_contact(customers.values())
+        knowledge_load(world.brands, author=world.agents.get("admin"))
     return DemoSummary(
         brands=len(world.brands),
         inboxes=len(world.inboxes),

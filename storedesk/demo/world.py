@@ -89,6 +89,7 @@ BRANDS = (
         ("support", "Support", Channel.EMAIL, "Support", "support@shop.example"),
         ("billing", "Billing", Channel.EMAIL, "Billing", "billing@shop.example"),
         ("web", "Contact form", Channel.WEB_FORM, "Support", ""),
+        ("chat", "Live chat", Channel.CHAT, "Support", ""),
     )),
     BrandSpec("kettle", "Kettle & Co", "kettle.example", "#b45309", (
         ("kettle", "Kettle & Co", Channel.EMAIL, "Support", "hello@kettle.example"),

@@ -26,6 +26,7 @@ from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.status_links import status_url
 from storedesk.inboxes.enums import Channel
+from storedesk.mail.intake_cache import intake_cache
 from storedesk.routing.models import AutoReplyTemplate
 from storedesk.routing.selectors import brand_time_zone
 
@@ -47,12 +48,17 @@ class ComposedAutoReply:
 
 
 def auto_reply_compose(
-    *, conversation: Conversation, expected_at: datetime, now: datetime | None = None
+    *,
+    conversation: Conversation,
+    expected_at: datetime,
+    now: datetime | None = None,
+    override: AutoReplyTemplate | None = None,
 ) -> ComposedAutoReply:
     """The acknowledgement for a newly opened conversation, in the customer's language.
 
-    Reads the inbox's override template and, for a web-form conversation, the customer's
-    first message (copied into the reply). Writes nothing, sends nothing.
+    Reads the inbox's override template (or uses `override`, an admin's unsaved text being
+    previewed) and, for a web-form conversation, the customer's first message (copied into
+    the reply). Writes nothing, sends nothing.
     """
     language = auto_reply_language(conversation)
     values = {
@@ -65,9 +71,8 @@ def auto_reply_compose(
         "brand": conversation.brand.name,
     }
     copy = _submitted_text(conversation)
-    override = AutoReplyTemplate.objects.filter(
-        inbox_id=conversation.inbox_id, language=language
-    ).first()
+    if override is None:
+        override = auto_reply_template_find(inbox_id=conversation.inbox_id, language=language)
     with translation.override(language):
         if override is not None:
             subject, text = _render_override(override, values=values, copy=copy, language=language)
@@ -79,6 +84,14 @@ def auto_reply_compose(
     return ComposedAutoReply(
         subject=subject, text=text, html=_text_to_html(text), language=language
     )
+
+
+def auto_reply_template_find(*, inbox_id: int, language: str) -> AutoReplyTemplate | None:
+    """The inbox's own text for `language`, if an admin wrote one (per batch in intake)."""
+    cache = intake_cache()
+    if cache is not None:
+        return cache.auto_reply_template(inbox_id, language)
+    return AutoReplyTemplate.objects.filter(inbox_id=inbox_id, language=language).first()
 
 
 def auto_reply_language(conversation: Conversation) -> str:
@@ -143,7 +156,21 @@ def _render_builtin(
         "subject": _one_line(conversation.subject),
         "copy": _quoted(copy),
     }
-    rendered = render_to_string(f"mail/autoreply/{language}.txt", context)
+    return _subject_and_body(render_to_string(f"mail/autoreply/{language}.txt", context))
+
+
+def auto_reply_builtin_text(language: str) -> tuple[str, str]:
+    """The built-in subject and body with the placeholders left in: where an admin's own
+    text for `language` starts."""
+    values = {name: "{{ " + name + " }}" for name in PLACEHOLDERS}
+    with translation.override(language):
+        rendered = render_to_string(
+            f"mail/autoreply/{language}.txt", {**values, "subject": "", "copy": ""}
+        )
+    return _subject_and_body(rendered)
+
+
+def _subject_and_body(rendered: str) -> tuple[str, str]:
     subject, _, body = rendered.lstrip().partition("\n")
     return _one_line(subject), _tidy(body)
 

@@ -38,6 +38,7 @@ from storedesk.conversations.models import Conversation, Message
 from storedesk.mail.adapter import _sender_address, plus_address, reply_token_get_or_create
 from storedesk.mail.autoreply import auto_reply_compose
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailKind
+from storedesk.mail.intake_cache import intake_cache
 from storedesk.mail.loops import automatic_kind
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
 from storedesk.mail.models import OutboundEmail, RawEmail
@@ -63,6 +64,7 @@ def auto_reply_send(
     parsed: ParsedEmail | None = None,
     recipient: str = "",
     now: datetime | None = None,
+    kind: RawEmailKind | None = None,
 ) -> OutboundEmail | None:
     """Queue the acknowledgement of a just-opened conversation; None when not to answer.
 
@@ -70,7 +72,10 @@ def auto_reply_send(
     customer's mail for email conversations; None for the web form. The recipient is
     `recipient` (the address typed into the web form), else the mail's From address, else
     the customer's primary address. `now` (default: the clock) sets the promised time and
-    the end of the rate window.
+    the end of the rate window. `kind` is the intake's verdict on `raw_email`, passed by the
+    intake, which has just classified the mail and opened the conversation in this
+    transaction: the automatic and already-sent checks then trust it instead of reading the
+    conversation back.
 
     Side effects: a ReplyToken on first use, one OutboundEmail (kind AUTO_REPLY, threaded
     to the customer's Message-ID) in the caller's transaction and `outbox_send_task` after
@@ -82,7 +87,12 @@ def auto_reply_send(
         parsed = _parse(raw_email)
     recipient = (recipient or _recipient(conversation, parsed)).strip().lower()
     reason = auto_reply_skip_reason(
-        conversation=conversation, raw_email=raw_email, parsed=parsed, recipient=recipient, now=now
+        conversation=conversation,
+        raw_email=raw_email,
+        parsed=parsed,
+        recipient=recipient,
+        now=now,
+        kind=kind,
     )
     if reason:
         logger.info(
@@ -90,7 +100,8 @@ def auto_reply_send(
             extra={"conversation_id": conversation.pk, "recipient": recipient, "reason": reason},
         )
         return None
-    with transaction.atomic():
+    # No savepoint: nobody recovers from a failure here, it fails the caller's transaction.
+    with transaction.atomic(savepoint=False):
         outbound = _enqueue(conversation, recipient=recipient, parsed=parsed, now=now)
     logger.info(
         "mail.autoreply.sent",
@@ -106,8 +117,11 @@ def auto_reply_skip_reason(
     parsed: ParsedEmail | None,
     recipient: str,
     now: datetime,
+    kind: RawEmailKind | None = None,
 ) -> str:
     """Why this conversation gets no acknowledgement ("" when it should get one). Reads only.
+
+    `kind`: see auto_reply_send.
 
     One of: spam, imported, no_address, automatic, null_sender, machine_sender,
     our_address, already_sent, rate_limited.
@@ -118,7 +132,9 @@ def auto_reply_skip_reason(
         return "imported"  # old mail moved from another desk was answered there long ago
     if "@" not in recipient:
         return "no_address"
-    if _is_automatic(conversation, raw_email, parsed):
+    if kind is not None and kind != RawEmailKind.PERSONAL:
+        return "automatic"
+    if kind is None and _is_automatic(conversation, raw_email, parsed):
         return "automatic"
     if raw_email is not None and _null_envelope_sender(raw_email, parsed):
         return "null_sender"
@@ -126,9 +142,10 @@ def auto_reply_skip_reason(
         return "machine_sender"
     if _is_ours(conversation, recipient):
         return "our_address"
-    if OutboundEmail.objects.filter(
-        conversation=conversation, kind=OutboundKind.AUTO_REPLY
-    ).exists():
+    if kind is None and (
+        OutboundEmail.objects.filter(conversation=conversation, kind=OutboundKind.AUTO_REPLY)
+        .exists()
+    ):
         return "already_sent"
     if auto_reply_recent_count(recipient=recipient, now=now) >= settings.AUTO_REPLY_LIMIT:
         return "rate_limited"
@@ -207,9 +224,14 @@ def _our_addresses(addresses: list[str]) -> list[str]:
 def _enqueue(
     conversation: Conversation, *, recipient: str, parsed: ParsedEmail | None, now: datetime
 ) -> OutboundEmail:
+    cache = intake_cache()
     composed = auto_reply_compose(
         conversation=conversation,
-        expected_at=expected_first_response_at(inbox=conversation.inbox, now=now),
+        expected_at=(
+            cache.expected_at(conversation.inbox, now)
+            if cache is not None
+            else expected_first_response_at(inbox=conversation.inbox, now=now)
+        ),
         now=now,
     )
     mail_from, reply_to = _sender(conversation)
@@ -231,8 +253,10 @@ def _enqueue(
 def _sender(conversation: Conversation) -> tuple[str, list[str]]:
     """(From, Reply-To): the inbox's address and its reply token, else the brand's sender."""
     brand = conversation.brand
+    cache = intake_cache()
     try:
-        address = _sender_address(conversation)
+        cached = cache.sender_address(conversation.inbox_id) if cache is not None else None
+        address = cached or _sender_address(conversation)
     except ValueError:
         return brand.from_email, []
     token = reply_token_get_or_create(conversation)

@@ -5,10 +5,10 @@ Folders are opened read-only and bodies fetched with BODY.PEEK[], so fetching ne
 \\Seen and never deletes: the mailbox stays exactly as the shop's people left it, and a mail
 someone already read in their mail client is still taken in.
 
-Each message goes through `raw_email_receive` (which commits) before `last_uid` moves past
-it, so a crash resumes right after the last stored message; the intake's unique constraint
-makes anything fetched twice (a crash between the two, a new UIDVALIDITY generation, the
-same mail also arriving over SMTP) a no-op.
+Each fetched batch goes through `raw_emails_take_in` (stored and processed in one
+transaction) and `last_uid` moves past it in that same transaction, so a crash resumes right
+after the last committed batch; the intake's unique constraint makes anything fetched twice
+(a new UIDVALIDITY generation, the same mail also arriving over SMTP) a no-op.
 """
 
 from __future__ import annotations
@@ -27,8 +27,8 @@ from django.utils.module_loading import import_string
 
 from storedesk.inboxes.models import InboxAddress
 from storedesk.mail.enums import ImapSecurity, IntakeSource
-from storedesk.mail.intake import dedupe_key_for, message_id_scan, raw_email_receive
-from storedesk.mail.models import ImapAccount, ImapFolderState, RawEmail
+from storedesk.mail.intake import InboundMail, raw_emails_take_in
+from storedesk.mail.models import ImapAccount, ImapFolderState
 
 logger = logging.getLogger(__name__)
 
@@ -84,10 +84,10 @@ class PollReport:
 def mailbox_poll(*, account: ImapAccount) -> PollReport:
     """Fetch new mail from every folder of `account` into the intake.
 
-    Side effects: `raw_email_receive` for each new message (stores a RawEmail, enqueues its
-    processing after commit); creates or advances the account's ImapFolderState rows;
-    sets the account's `last_checked_at` and `last_error` ("" when all went well).
-    One folder's failure (say, it was renamed) does not stop the others.
+    Side effects: `raw_emails_take_in` for each fetched batch (stores and processes the
+    mails, the resume point moving in the same transaction); creates or advances the
+    account's ImapFolderState rows; sets the account's `last_checked_at` and `last_error`
+    ("" when all went well). One folder's failure (say, it was renamed) does not stop the others.
     """
     report = PollReport(account_id=account.pk)
     try:
@@ -125,14 +125,15 @@ def _folder_poll(client: imaplib.IMAP4, account: ImapAccount, report: FolderRepo
     recipients = _inbox_recipients(account)
     for batch in _batches(_new_uids(client, state.last_uid), FETCH_BATCH_SIZE):
         messages = _fetch_bodies(client, batch)
-        for uid in batch:
-            raw = messages.get(uid)
-            if raw is None:
-                # Never step over a UID we did not get: if it was expunged meanwhile, the next
-                # poll's SEARCH no longer lists it; if the server failed to send it, we retry.
-                raise ImapError(f"The server sent no message for UID {uid}; will retry.")
-            _message_store(raw, recipients, report)
-            _last_uid_advance(state, uid)
+        # Never step over a UID we did not get: if it was expunged meanwhile, the next poll's
+        # SEARCH no longer lists it; if the server failed to send it, we retry. The ones
+        # before it are taken in first.
+        missing = next((uid for uid in batch if uid not in messages), None)
+        got = list(batch) if missing is None else [uid for uid in batch if uid < missing]
+        if got:
+            _messages_store([messages[uid] for uid in got], recipients, report, state, got[-1])
+        if missing is not None:
+            raise ImapError(f"The server sent no message for UID {missing}; will retry.")
 
 
 def imap_folder_select(client: imaplib.IMAP4, folder: str) -> int:
@@ -196,16 +197,22 @@ def _fetch_bodies(client: imaplib.IMAP4, uids: Sequence[int]) -> dict[int, bytes
     return messages
 
 
-def _message_store(raw: bytes, recipients: Sequence[str], report: FolderReport) -> None:
-    # The lookup only feeds the counts; the unique constraint in the intake is what dedupes.
-    key = dedupe_key_for(raw, message_id_scan(raw))
-    existed = RawEmail.objects.filter(dedupe_key=key).exists()
-    raw_email_receive(raw=raw, source=IntakeSource.IMAP, recipients=recipients)
-    report.fetched += 1
-    if existed:
-        report.duplicates += 1
-    else:
-        report.new += 1
+def _messages_store(
+    raws: Sequence[bytes],
+    recipients: Sequence[str],
+    report: FolderReport,
+    state: ImapFolderState,
+    last_uid: int,
+) -> None:
+    """Store and process the mails, moving the resume point past them in the same commit."""
+    stored = raw_emails_take_in(
+        mails=[InboundMail(raw=raw, recipients=recipients) for raw in raws],
+        source=IntakeSource.IMAP,
+        before_commit=lambda: _last_uid_advance(state, last_uid),
+    )
+    report.fetched += len(stored)
+    report.new += sum(s.is_new for s in stored)
+    report.duplicates += sum(not s.is_new for s in stored)
 
 
 def _last_uid_advance(state: ImapFolderState, uid: int) -> None:

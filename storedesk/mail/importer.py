@@ -1,10 +1,11 @@
 """Importing mail from files (maildirs, mbox files, folders of .eml) through the one intake.
 
-Used by `storedesk import_mail`. Every message goes through `raw_email_receive` (source
-IMPORT) and is then processed inline, so the outcome of each one is known when the import
-ends. Importing the same files again stores nothing: the intake's unique dedupe key is the
-guard; the lookup in `mail_import_one` only saves work and tells duplicates apart for the
-counts.
+Used by `storedesk import_mail`. Messages go through `raw_emails_take_in` (source IMPORT)
+in batches of up to IMPORT_BATCH_SIZE messages (or IMPORT_BATCH_BYTES), stored and
+processed in one transaction per batch, so the outcome of each one is known when the
+import ends. Importing the same files again stores nothing: the intake's unique dedupe key
+is the guard, and what it reports (stored before, nothing new for this inbox) is counted
+as a duplicate.
 
 Files are read one message at a time: `mailbox.mbox` keeps only an index of offsets, so a
 multi-gigabyte mbox never sits in memory.
@@ -26,15 +27,13 @@ from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Message
 from storedesk.inboxes.models import InboxAddress
 from storedesk.mail.enums import IntakeSource, RawEmailKind, RawEmailState
-from storedesk.mail.intake import (
-    dedupe_key_for,
-    message_id_scan,
-    raw_email_process,
-    raw_email_receive,
-)
+from storedesk.mail.intake import InboundMail, Stored, raw_emails_take_in
 from storedesk.mail.models import RawEmail, RawEmailDelivery
 
 MAILDIR_PARTS = ("cur", "new", "tmp")
+IMPORT_BATCH_SIZE = 100
+# A batch holds its messages in memory; a few big ones end it early.
+IMPORT_BATCH_BYTES = 32 * 1024 * 1024
 EML_SUFFIX = ".eml"
 MBOX_MAGIC = b"From "
 
@@ -217,8 +216,44 @@ class ImportCounts:
             self.unreadable.append(f"{label}: {result.reason}")
 
 
-def mail_import_item(*, item: MailItem, address: InboxAddress) -> ImportResult:
-    """Import one item read from a file; an unreadable or oversized one is only reported."""
+def mail_import_batches(
+    *, items: Iterable[MailItem], address: InboxAddress
+) -> Iterator[tuple[MailItem, ImportResult]]:
+    """Import items read from files, batch by batch; each item with what became of it.
+
+    Unreadable or oversized items are only reported. Side effects: those of
+    raw_emails_take_in (source IMPORT) per batch; nothing for mail this inbox already has.
+    """
+    batch: list[MailItem] = []
+    size = 0
+    for item in items:
+        problem = _unreadable(item)
+        if problem is not None:
+            yield item, problem
+            continue
+        batch.append(item)
+        size += len(item.raw or b"")
+        if len(batch) >= IMPORT_BATCH_SIZE or size >= IMPORT_BATCH_BYTES:
+            yield from zip(batch, mail_import_batch(items=batch, address=address), strict=True)
+            batch, size = [], 0
+    if batch:
+        yield from zip(batch, mail_import_batch(items=batch, address=address), strict=True)
+
+
+def mail_import_batch(*, items: Sequence[MailItem], address: InboxAddress) -> list[ImportResult]:
+    """Store and process readable items in one transaction; what became of each.
+
+    Side effects: those of raw_emails_take_in (source IMPORT), none for a message this
+    inbox has already taken in and finished.
+    """
+    stored = raw_emails_take_in(
+        mails=[InboundMail(raw=item.raw or b"", recipients=[address.email]) for item in items],
+        source=IntakeSource.IMPORT,
+    )
+    return [_outcome(s, inbox_id=address.inbox_id) for s in stored]
+
+
+def _unreadable(item: MailItem) -> ImportResult | None:
     if item.raw is None:
         return ImportResult(Outcome.UNREADABLE, reason=item.error)
     limit = settings.MAIL_MAX_MESSAGE_BYTES
@@ -226,33 +261,13 @@ def mail_import_item(*, item: MailItem, address: InboxAddress) -> ImportResult:
         return ImportResult(
             Outcome.UNREADABLE, reason=f"larger than the {limit} byte limit for one message"
         )
-    return mail_import_one(raw=item.raw, address=address)
+    return None
 
 
-def mail_import_one(*, raw: bytes, address: InboxAddress) -> ImportResult:
-    """Store and process one message for the address's inbox; what became of it.
-
-    Side effects: those of raw_email_receive (source IMPORT) and raw_email_process, none
-    for a message this inbox has already taken in and finished.
-    """
-    if _already_taken(raw, inbox_id=address.inbox_id):
-        return ImportResult(Outcome.DUPLICATE)
-    raw_email = raw_email_receive(raw=raw, source=IntakeSource.IMPORT, recipients=[address.email])
-    # The task the intake enqueued may already have processed it (an inline task backend).
-    raw_email.refresh_from_db(fields=["state"])
-    if raw_email.state == RawEmailState.RECEIVED:
-        raw_email_process(raw_email=raw_email)
-    return _result_of(raw_email.pk, inbox_id=address.inbox_id)
-
-
-def _already_taken(raw: bytes, *, inbox_id: int) -> bool:
-    """The inbox has this mail and it is done with; unfinished mail is processed again."""
-    key = dedupe_key_for(raw, message_id_scan(raw))
-    return (
-        RawEmailDelivery.objects.filter(raw_email__dedupe_key=key, inbox_id=inbox_id)
-        .exclude(raw_email__state=RawEmailState.RECEIVED)
-        .exists()
-    )
+def _outcome(stored: Stored, *, inbox_id: int) -> ImportResult:
+    if not stored.is_new and not stored.added and not stored.processed:
+        return ImportResult(Outcome.DUPLICATE)  # this inbox had it, and it was done with
+    return _result_of(stored.raw_email.pk, inbox_id=inbox_id)
 
 
 def _result_of(raw_email_id: int, *, inbox_id: int) -> ImportResult:

@@ -2,10 +2,14 @@
 
 1. `raw_email_receive` stores the bytes once (the unique `dedupe_key` decides, never a prior
    lookup), records which of our inboxes the mail was addressed to, and commits. Callers
-   acknowledge the mail (SMTP 250, HTTP 200, IMAP UID bookkeeping) only after it returned.
+   acknowledge the mail (SMTP 250, HTTP 200) only after it returned.
 2. `raw_email_process` (a task enqueued after that commit, and `raw_email_process_pending`
    every minute for anything a crash left behind) parses, classifies and turns each delivery
    into a Message, each in its own transaction guarded by the delivery's row lock.
+
+The IMAP fetcher (whose resume point moves in the same commit) and the importer do both
+steps for a batch of mails in one transaction instead: `raw_emails_take_in`
+(docs/subsystems/email.md, "Batches").
 
 Automatic mail (out-of-office and other RFC 3834 replies) is kept: it is a customer's mail
 all the same. Its RawEmail gets kind AUTO_REPLY and its Message `channel_metadata
@@ -21,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import timedelta
 
 from django.conf import settings
@@ -39,14 +43,19 @@ from storedesk.conversations.services.messages import (
     conversation_open,
     message_receive,
 )
+from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.customers.models import Customer
-from storedesk.customers.services import customer_get_or_create_by_email
+from storedesk.customers.services import (
+    customer_email_bounce_clear,
+    customer_get_or_create_by_email,
+)
 from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.mail.autoreply_send import auto_reply_send
 from storedesk.mail.bounces import outbound_email_bounce_record
 from storedesk.mail.enums import RawEmailKind, RawEmailState
 from storedesk.mail.health import mailbox_probe_arrive
+from storedesk.mail.intake_cache import intake_cache, intake_cache_open
 from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
 from storedesk.mail.models import RawEmail, RawEmailDelivery
@@ -113,13 +122,17 @@ def inbox_addresses_match(addresses: Iterable[str]) -> dict[str, InboxAddress]:
     wanted = {a.strip().strip("<>").lower() for a in addresses if a and "@" in a}
     if not wanted:
         return {}
-    candidates = wanted | {address_base(a) for a in wanted}
-    known = {
-        row.email_lower: row
-        for row in InboxAddress.objects.annotate(email_lower=Lower("email"))
-        .filter(email_lower__in=candidates)
-        .select_related("inbox")
-    }
+    cache = intake_cache()
+    if cache is not None:
+        known = cache.addresses()
+    else:
+        candidates = wanted | {address_base(a) for a in wanted}
+        known = {
+            row.email_lower: row
+            for row in InboxAddress.objects.annotate(email_lower=Lower("email"))
+            .filter(email_lower__in=candidates)
+            .select_related("inbox")
+        }
     matches: dict[str, InboxAddress] = {}
     for address in wanted:
         row = known.get(address) or known.get(address_base(address))
@@ -145,26 +158,111 @@ def raw_email_receive(
     """
     from storedesk.mail.tasks import raw_email_process_task
 
+    with transaction.atomic(durable=True):
+        stored = _store(raw=raw, source=source, recipients=recipients, envelope_from=envelope_from)
+        if stored.is_new or stored.added:
+            enqueue_on_commit(raw_email_process_task, stored.raw_email.pk)
+    return stored.raw_email
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """One mail of a batch for `raw_emails_take_in`."""
+
+    raw: bytes
+    recipients: Sequence[str]
+    envelope_from: str = ""
+
+
+@dataclass(frozen=True)
+class Stored:
+    """What storing one mail did: its RawEmail, whether that is new, the deliveries added,
+    whether it was processed (a duplicate of finished mail is not)."""
+
+    raw_email: RawEmail
+    is_new: bool
+    added: list[RawEmailDelivery]
+    processed: bool = False
+
+
+def raw_emails_take_in(
+    *,
+    mails: Sequence[InboundMail],
+    source: str,
+    before_commit: Callable[[], None] | None = None,
+) -> list[Stored]:
+    """Store and process a batch of mails in one durable transaction (IMAP, import).
+
+    Each mail is stored as `raw_email_receive` stores it (the unique dedupe_key decides) and
+    processed at once as `raw_email_process` does, in its own savepoint: a mail that cannot
+    be parsed or processed is quarantined and the batch goes on; a database error while
+    processing one mail rolls back only its processing (the stored mail stays RECEIVED and
+    is processed again after commit). Any other database error rolls back the whole batch,
+    which the caller may then retry: nothing of it was acknowledged. `before_commit` runs
+    last inside the transaction (the IMAP fetcher moves its resume point there, so the
+    point and the mails commit together).
+
+    Caches per batch what every mail reads (intake_cache), and sends live updates once at
+    commit. Holds the database's write lock (SQLite) and the conversation counter's row lock
+    until the batch commits, so callers keep batches short (IMAP 50 mails, import 100).
+    Returns one Stored per mail, in order.
+    """
+    with (
+        transaction.atomic(durable=True),
+        intake_cache_open(),
+        live_updates_coalesced(),
+    ):
+        stored = [_take_in(mail, source) for mail in mails]
+        if before_commit is not None:
+            before_commit()
+    return stored
+
+
+def _take_in(mail: InboundMail, source: str) -> Stored:
+    from storedesk.mail.tasks import raw_email_process_task
+
+    stored = _store(
+        raw=mail.raw, source=source, recipients=mail.recipients, envelope_from=mail.envelope_from
+    )
+    raw_email = stored.raw_email
+    if raw_email.state != RawEmailState.RECEIVED:
+        return stored  # a duplicate of mail already processed (or quarantined, or ignored)
+    try:
+        with transaction.atomic():
+            _process(raw_email, fresh=stored.added if stored.is_new else None)
+    except DatabaseError:
+        logger.exception("mail.intake.process_failed", extra={"raw_email_id": raw_email.pk})
+        raw_email.state = RawEmailState.RECEIVED
+        enqueue_on_commit(raw_email_process_task, raw_email.pk)
+    return replace(stored, processed=True)
+
+
+def _store(*, raw: bytes, source: str, recipients: Sequence[str], envelope_from: str) -> Stored:
+    """The RawEmail (new or the one stored before) and its new deliveries; no commit."""
     message_id = message_id_scan(raw)
     inboxes = _inboxes_for(recipients)
-    with transaction.atomic(durable=True):
-        raw_email, created = _raw_email_insert(
-            raw=raw, message_id=message_id, source=source, envelope_from=envelope_from
+    raw_email, created = _raw_email_insert(
+        raw=raw, message_id=message_id, source=source, envelope_from=envelope_from
+    )
+    if created:
+        # A new mail has no deliveries yet, so nothing can collide: one INSERT, no savepoints.
+        added = RawEmailDelivery.objects.bulk_create(
+            RawEmailDelivery(raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320])
+            for inbox_id, recipient in inboxes.items()
         )
+    else:
         added = _deliveries_insert(raw_email, inboxes)
-        if added and not created and raw_email.state == RawEmailState.PROCESSED:
-            # Lets `raw_email_process_pending` find the new delivery after a crash.
-            RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.PROCESSED).update(
-                state=RawEmailState.RECEIVED
-            )
-            raw_email.state = RawEmailState.RECEIVED
-        if created or added:
-            enqueue_on_commit(raw_email_process_task, raw_email.pk)
+    if added and not created and raw_email.state == RawEmailState.PROCESSED:
+        # Lets `raw_email_process_pending` find the new delivery after a crash.
+        RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.PROCESSED).update(
+            state=RawEmailState.RECEIVED
+        )
+        raw_email.state = RawEmailState.RECEIVED
     logger.info(
         "mail.intake.received",
-        extra={"raw_email_id": raw_email.pk, "is_new": created, "deliveries_added": added},
+        extra={"raw_email_id": raw_email.pk, "is_new": created, "deliveries_added": len(added)},
     )
-    return raw_email
+    return Stored(raw_email=raw_email, is_new=created, added=added)
 
 
 def _inboxes_for(recipients: Sequence[str]) -> dict[int, str]:
@@ -199,17 +297,17 @@ def _raw_email_insert(
         return RawEmail.objects.defer("raw").get(dedupe_key=key), False
 
 
-def _deliveries_insert(raw_email: RawEmail, inboxes: dict[int, str]) -> int:
-    added = 0
+def _deliveries_insert(raw_email: RawEmail, inboxes: dict[int, str]) -> list[RawEmailDelivery]:
+    added = []
     for inbox_id, recipient in inboxes.items():
         try:
             with transaction.atomic():
-                RawEmailDelivery.objects.create(
+                delivery = RawEmailDelivery.objects.create(
                     raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320]
                 )
         except IntegrityError:
             continue  # the same mail reached this inbox before
-        added += 1
+        added.append(delivery)
     return added
 
 
@@ -237,6 +335,13 @@ def raw_email_process(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
     PROCESSED. Returns the deliveries handled in this call. Database errors propagate so the
     task (or the pending sweep) retries; any other failure quarantines the mail.
     """
+    return _process(raw_email, fresh=None)
+
+
+def _process(
+    raw_email: RawEmail, *, fresh: list[RawEmailDelivery] | None
+) -> list[RawEmailDelivery]:
+    """raw_email_process; `fresh`: the deliveries of a mail stored in this transaction."""
     if raw_email.state in (RawEmailState.QUARANTINED, RawEmailState.IGNORED):
         return []
     try:
@@ -245,7 +350,7 @@ def raw_email_process(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
         _quarantine(raw_email, f"unparseable: {exc.reason}")
         return []
     try:
-        return _process_parsed(raw_email, parsed)
+        return _process_parsed(raw_email, parsed, fresh=fresh)
     except DatabaseError:
         raise
     except Quarantine as exc:
@@ -292,7 +397,9 @@ def _raw_bytes(raw_email: RawEmail) -> bytes:
     return bytes(raw_email.raw)
 
 
-def _process_parsed(raw_email: RawEmail, parsed: ParsedEmail) -> list[RawEmailDelivery]:
+def _process_parsed(
+    raw_email: RawEmail, parsed: ParsedEmail, *, fresh: list[RawEmailDelivery] | None
+) -> list[RawEmailDelivery]:
     bounce = bounce_details(parsed)
     kind = automatic_kind(
         parsed,
@@ -311,8 +418,12 @@ def _process_parsed(raw_email: RawEmail, parsed: ParsedEmail) -> list[RawEmailDe
         raw_email.state, raw_email.kind = RawEmailState.IGNORED, RawEmailKind.PROBE
         return []
     context = _Context(raw_email=raw_email, parsed=parsed, kind=kind or RawEmailKind.PERSONAL)
-    pending = _deliveries_pending(context)
-    done = [_delivery_process(context, delivery_id) for delivery_id in pending]
+    if fresh:
+        # Inserted by this transaction: no other processor can see them, none has a message.
+        done = [_delivery_process(context, delivery) for delivery in fresh]
+    else:
+        pending = _deliveries_pending(context)
+        done = [_delivery_process(context, delivery_id) for delivery_id in pending]
     _finish(raw_email, state=RawEmailState.PROCESSED, kind=context.kind)
     return done
 
@@ -341,29 +452,37 @@ def _deliveries_pending(context: _Context) -> list[int]:
     )
 
 
-def _delivery_process(context: _Context, delivery_id: int) -> RawEmailDelivery:
-    """One delivery -> one message, in one transaction; a second processor finds it done."""
+def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> RawEmailDelivery:
+    """One delivery -> one message, in one transaction; a second processor finds it done.
+
+    `delivery` is an id (locked and read here) or a delivery this transaction inserted.
+    """
     with transaction.atomic():
-        delivery = (
-            RawEmailDelivery.objects.select_for_update(of=("self",))
-            .select_related("inbox")
-            .get(pk=delivery_id)
-        )
-        if delivery.message_id is not None:
-            return delivery
+        if isinstance(delivery, int):
+            delivery = (
+                RawEmailDelivery.objects.select_for_update(of=("self",))
+                .select_related("inbox__brand")
+                .get(pk=delivery)
+            )
+            if delivery.message_id is not None:
+                return delivery
+        inbox = _inbox_of(delivery)
         customer = _sender(context)
-        conversation = _thread_for(context, delivery.inbox, customer)
+        conversation = _thread_for(context, inbox, customer)
         content = _content(context)
         if conversation is None:
             conversation = conversation_open(
-                inbox=delivery.inbox,
+                inbox=inbox,
                 customer=customer,
                 subject=context.parsed.subject,
                 content=content,
             )
             if context.kind == RawEmailKind.PERSONAL:
                 auto_reply_send(
-                    conversation=conversation, raw_email=context.raw_email, parsed=context.parsed
+                    conversation=conversation,
+                    raw_email=context.raw_email,
+                    parsed=context.parsed,
+                    kind=context.kind,
                 )
         else:
             message_receive(conversation=conversation, customer=customer, content=content)
@@ -374,11 +493,20 @@ def _delivery_process(context: _Context, delivery_id: int) -> RawEmailDelivery:
     return delivery
 
 
+def _inbox_of(delivery: RawEmailDelivery) -> Inbox:
+    cache = intake_cache()
+    inbox = cache.inbox(delivery.inbox_id) if cache is not None else None
+    return inbox if inbox is not None else delivery.inbox
+
+
 def _sender(context: _Context) -> Customer:
     address = context.parsed.from_address or context.raw_email.envelope_from.strip("<>").lower()
     if not address or "@" not in address:
         raise Quarantine("no sender address")
-    return customer_get_or_create_by_email(email=address, name=context.parsed.from_name)
+    customer = customer_get_or_create_by_email(email=address, name=context.parsed.from_name)
+    # Mail from the address came in, so mail to it works again (a no-op unless flagged).
+    customer_email_bounce_clear(email=address)
+    return customer
 
 
 def _thread_for(context: _Context, inbox: Inbox, customer: Customer) -> Conversation | None:

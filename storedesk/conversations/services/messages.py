@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -22,6 +22,8 @@ from storedesk.conversations.models import Conversation, ConversationCounter, Me
 from storedesk.conversations.services.attachments import attachments_store, attachments_validate
 from storedesk.conversations.services.timeline import (
     conversation_publish_update,
+    counter_increment,
+    event_insert,
     event_record,
     sequence_take_next,
     timeline_publish,
@@ -33,6 +35,8 @@ from storedesk.customers.services import customer_get_or_create_by_email
 from storedesk.inboxes.models import Inbox
 
 SEARCH_TEXT_MAX_CHARS = 20_000
+# conversation_open's timeline: 1 the CREATED event, 2 the first message.
+OPENING_SEQUENCES = 2
 
 
 @dataclass(frozen=True)
@@ -50,20 +54,25 @@ class MessageContent:
 
 def _number_take_next() -> int:
     """The next conversation number; the counter row's lock serialises concurrent openers."""
-    if not ConversationCounter.objects.filter(pk=1).update(value=F("value") + 1):
+    number = counter_increment(ConversationCounter, "value", pk=1)
+    if number is None:
         # Migration 0003 creates the row; a flushed database (transactional tests) has none.
         ConversationCounter.objects.get_or_create(pk=1, defaults={"value": 1000})
         ConversationCounter.objects.filter(pk=1).update(value=F("value") + 1)
-    return ConversationCounter.objects.values_list("value", flat=True).get(pk=1)
+        number = ConversationCounter.objects.values_list("value", flat=True).get(pk=1)
+    return number
 
 
 def _search_text_append(conversation: Conversation, *parts: str) -> None:
+    conversation.search_text = _search_text_joined(conversation.search_text, *parts)
+
+
+def _search_text_joined(search_text: str, *parts: str) -> str:
     addition = " ".join(p for p in parts if p)
-    if len(conversation.search_text) < SEARCH_TEXT_MAX_CHARS and addition:
-        combined = (
-            f"{conversation.search_text}\n{addition}" if conversation.search_text else addition
-        )
-        conversation.search_text = combined[:SEARCH_TEXT_MAX_CHARS]
+    if len(search_text) >= SEARCH_TEXT_MAX_CHARS or not addition:
+        return search_text
+    combined = f"{search_text}\n{addition}" if search_text else addition
+    return combined[:SEARCH_TEXT_MAX_CHARS]
 
 
 def _message_create(
@@ -74,10 +83,12 @@ def _message_create(
     author_user: User | None = None,
     author_customer: Customer | None = None,
     delivery_status: str = "",
+    sequence: int | None = None,
 ) -> Message:
+    """The message, its attachments and its live update; `sequence` when already reserved."""
     message = Message.objects.create(
         conversation=conversation,
-        sequence=sequence_take_next(conversation),
+        sequence=sequence_take_next(conversation) if sequence is None else sequence,
         kind=kind,
         author_user=author_user,
         author_customer=author_customer,
@@ -121,13 +132,14 @@ def conversation_open(
     attachments_validate(content.files)
     now = timezone.now()
     status = ConversationStatus.SPAM if customer.is_blocked else ConversationStatus.NEW
+    subject = subject.strip()[:500]
     conversation = Conversation.objects.create(
         number=_number_take_next(),
         brand_id=inbox.brand_id,
         inbox=inbox,
         channel=inbox.channel,
         customer=customer,
-        subject=subject.strip()[:500],
+        subject=subject,
         status=status,
         status_before_removal=ConversationStatus.NEW if customer.is_blocked else "",
         team_id=inbox.team_id,
@@ -136,26 +148,29 @@ def conversation_open(
         last_customer_message_at=now,
         waiting_since=now,
         message_count=1,
+        search_text=_search_text_joined(
+            "", subject, customer.name, customer.primary_email, content.text
+        ),
+        # The CREATED event and the first message; nobody else sees the row before commit.
+        last_sequence=OPENING_SEQUENCES,
     )
+    if Inbox.brand.is_cached(inbox):
+        conversation.brand = inbox.brand  # spares callers (auto-replies) a query
     Participant.objects.create(
         conversation=conversation, customer=customer, role=ParticipantRole.REQUESTER
     )
     _participants_add(conversation, content.cc)
-    event_record(conversation=conversation, type=EventType.CREATED, actor=None)
+    event_insert(conversation=conversation, sequence=1, type=EventType.CREATED, actor=None)
     _message_create(
         conversation=conversation,
         kind=MessageKind.INBOUND,
         content=content,
         author_customer=customer,
+        sequence=2,
     )
-    _search_text_append(
-        conversation, conversation.subject, customer.name, customer.primary_email, content.text
-    )
-    conversation.save(update_fields=["search_text"])
     return conversation
 
 
-@transaction.atomic
 def message_receive(
     *, conversation: Conversation, customer: Customer, content: MessageContent
 ) -> Message:
@@ -164,19 +179,37 @@ def message_receive(
     Reopens a pending or solved conversation; the customer now waits for an agent.
     A repeated client_id returns the message stored the first time.
     """
+    return message_receive_once(conversation=conversation, customer=customer, content=content)[0]
+
+
+@transaction.atomic
+def message_receive_once(
+    *, conversation: Conversation, customer: Customer, content: MessageContent
+) -> tuple[Message, bool]:
+    """message_receive, telling whether the message is new: (message, True), or for a
+    repeated client_id (the message stored the first time, False)."""
     attachments_validate(content.files)
     # The row lock makes a concurrent retry of the same client_id wait and then find ours.
     conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-    if content.client_id:
-        existing = conversation.messages.filter(client_id=content.client_id).first()
-        if existing is not None:
-            return existing
-    message = _message_create(
-        conversation=conversation,
-        kind=MessageKind.INBOUND,
-        content=content,
-        author_customer=customer,
-    )
+    try:
+        # The unique client id decides (no SELECT first); the savepoint also undoes the
+        # sequence number a retry took.
+        with transaction.atomic():
+            message = _message_create(
+                conversation=conversation,
+                kind=MessageKind.INBOUND,
+                content=content,
+                author_customer=customer,
+            )
+    except IntegrityError:
+        existing = (
+            conversation.messages.filter(client_id=content.client_id).first()
+            if content.client_id
+            else None
+        )
+        if existing is None:  # not a retry: another constraint failed
+            raise
+        return existing, False
     now = timezone.now()
     fields = ["last_message_at", "last_customer_message_at", "message_count", "search_text"]
     conversation.last_message_at = conversation.last_customer_message_at = now
@@ -196,7 +229,7 @@ def message_receive(
     _search_text_append(conversation, content.text)
     conversation.save(update_fields=[*fields, "updated_at"])
     conversation_publish_update(conversation=conversation, fields=fields)
-    return message
+    return message, True
 
 
 SIGNATURE_SEPARATOR = "\n\n-- \n"
@@ -218,7 +251,14 @@ def _with_signature(content: MessageContent, signature: str) -> MessageContent:
 
 
 @transaction.atomic
-def message_reply(*, conversation: Conversation, author: User, content: MessageContent) -> Message:
+def message_reply(
+    *,
+    conversation: Conversation,
+    author: User,
+    content: MessageContent,
+    status_after: ConversationStatus = ConversationStatus.PENDING,
+    delivered: bool = False,
+) -> Message:
     """An agent answers the customer.
 
     The agent's signature (``User.signature``), or when that is blank the inbox's
@@ -229,7 +269,11 @@ def message_reply(*, conversation: Conversation, author: User, content: MessageC
     the agent's own words.
 
     The message is queued for delivery over the conversation's channel (a task after
-    commit). A new or open conversation becomes pending: the customer's turn.
+    commit), unless the caller says it is `delivered` already (a live chat's socket puts
+    it in front of the customer at commit): then it is stored SENT and nothing is queued.
+    A new or open conversation becomes `status_after`: pending (the customer's turn), or
+    open for a live chat, where both sides are present until the chat ends (so a chat
+    records no status change per line).
     """
     from storedesk.conversations.tasks import message_deliver_task
 
@@ -242,7 +286,7 @@ def message_reply(*, conversation: Conversation, author: User, content: MessageC
         kind=MessageKind.OUTBOUND,
         content=content,
         author_user=author,
-        delivery_status=DeliveryStatus.QUEUED,
+        delivery_status=DeliveryStatus.SENT if delivered else DeliveryStatus.QUEUED,
     )
     _participants_add(conversation, content.cc)
     now = timezone.now()
@@ -258,14 +302,15 @@ def message_reply(*, conversation: Conversation, author: User, content: MessageC
             actor=author,
             data={"from": None, "to": author.pk, "to_name": author.name},
         )
-    if conversation.status in (ConversationStatus.NEW, ConversationStatus.OPEN):
+    is_new_or_open = conversation.status in (ConversationStatus.NEW, ConversationStatus.OPEN)
+    if is_new_or_open and conversation.status != status_after:
         event_record(
             conversation=conversation,
             type=EventType.STATUS_CHANGED,
             actor=author,
-            data={"from": conversation.status, "to": ConversationStatus.PENDING},
+            data={"from": conversation.status, "to": status_after},
         )
-        conversation.status = ConversationStatus.PENDING
+        conversation.status = status_after
     _search_text_append(conversation, typed_text)
     fields = [
         "last_message_at",
@@ -278,7 +323,8 @@ def message_reply(*, conversation: Conversation, author: User, content: MessageC
     ]
     conversation.save(update_fields=[*fields, "updated_at"])
     conversation_publish_update(conversation=conversation, fields=fields)
-    enqueue_on_commit(message_deliver_task, message.pk)
+    if not delivered:
+        enqueue_on_commit(message_deliver_task, message.pk)
     return message
 
 

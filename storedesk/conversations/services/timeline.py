@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+from collections.abc import Iterator
+from contextvars import ContextVar
 from typing import Any
 
-from django.db.models import F
+from asgiref.sync import async_to_sync
+from channels.layers import get_channel_layer
+from django.db import connection, transaction
+from django.db.models import Field, Model
 
 from storedesk.accounts.models import User
 from storedesk.conversations.enums import EventType
@@ -24,10 +31,33 @@ def sequence_take_next(conversation: Conversation) -> int:
     one conversation commit in sequence order; SQLite serialises all writers anyway.
     Must run inside a transaction.
     """
-    Conversation.objects.filter(pk=conversation.pk).update(last_sequence=F("last_sequence") + 1)
-    sequence = Conversation.objects.values_list("last_sequence", flat=True).get(pk=conversation.pk)
+    sequence = counter_increment(Conversation, "last_sequence", pk=conversation.pk)
+    if sequence is None:
+        raise Conversation.DoesNotExist(f"conversation {conversation.pk}")
     conversation.last_sequence = sequence
     return sequence
+
+
+def counter_increment(model: type[Model], field_name: str, *, pk: int) -> int | None:
+    """Add one to `field_name` of row `pk` and return the new value; None without the row.
+
+    One statement (UPDATE ... RETURNING, which SQLite has since 3.35 and PostgreSQL
+    always had) instead of an UPDATE and a SELECT: intake runs this several times per mail.
+    """
+    meta = model._meta
+    table = connection.ops.quote_name(meta.db_table)
+    field = meta.get_field(field_name)
+    assert isinstance(field, Field)
+    column = connection.ops.quote_name(field.column)
+    pk_column = connection.ops.quote_name(meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE {pk_column} = %s "  # noqa: S608
+            f"RETURNING {column}",
+            [pk],
+        )
+        row = cursor.fetchone()
+    return None if row is None else int(row[0])
 
 
 def event_record(
@@ -38,9 +68,27 @@ def event_record(
     data: dict[str, Any] | None = None,
 ) -> ConversationEvent:
     """Append an event to the timeline and publish it after commit."""
-    event = ConversationEvent.objects.create(
+    return event_insert(
         conversation=conversation,
         sequence=sequence_take_next(conversation),
+        type=type,
+        actor=actor,
+        data=data,
+    )
+
+
+def event_insert(
+    *,
+    conversation: Conversation,
+    sequence: int,
+    type: EventType,
+    actor: User | None,
+    data: dict[str, Any] | None = None,
+) -> ConversationEvent:
+    """event_record with a sequence number the caller already reserved."""
+    event = ConversationEvent.objects.create(
+        conversation=conversation,
+        sequence=sequence,
         type=type,
         actor=actor,
         data=data or {},
@@ -49,15 +97,67 @@ def event_record(
     return event
 
 
+logger = logging.getLogger(__name__)
+
+_Pending = list[tuple[list[str], RealtimeEvent]]
+# Set inside `live_updates_coalesced`: the events its transaction has committed so far.
+_coalesced: ContextVar[_Pending | None] = ContextVar("timeline_coalesced", default=None)
+
+
+@contextlib.contextmanager
+def live_updates_coalesced() -> Iterator[None]:
+    """Send the live updates of everything written inside at once, after commit.
+
+    For bulk writers (mail intake batches): one pass through the channel layer per commit
+    instead of an event loop round trip per event and group. Enter it inside the
+    transaction (atomic block) whose commit publishes. Each event is still collected by its
+    own on_commit hook, so events of a rolled-back savepoint are never sent.
+    """
+    pending: _Pending = []
+    token = _coalesced.set(pending)
+    try:
+        yield
+    finally:
+        _coalesced.reset(token)
+    # Registered last, so it runs after every collecting hook of the transaction.
+    transaction.on_commit(lambda: _publish_together(pending))
+
+
+def _publish(groups: list[str], event: RealtimeEvent) -> None:
+    pending = _coalesced.get()
+    if pending is None:
+        publish_on_commit(groups, event)
+    else:
+        transaction.on_commit(lambda: pending.append((groups, event)))
+
+
+def _publish_together(pending: _Pending) -> None:
+    """core.realtime.publish_now for many events in one event loop run."""
+    layer = get_channel_layer()
+    if layer is None or not pending:
+        return
+
+    async def send_all() -> None:
+        for groups, event in pending:
+            message: dict[str, Any] = {"type": "realtime.event", "event": event.as_dict()}
+            for group in groups:
+                try:
+                    await layer.group_send(group, message)
+                except Exception:  # a lost live update must never break the write
+                    logger.exception("realtime.publish.failed", extra={"group": group})
+
+    async_to_sync(send_all)()
+
+
 def timeline_publish(*, conversation: Conversation, sequence: int) -> None:
-    publish_on_commit(
+    _publish(
         _groups(conversation),
         RealtimeEvent(name=TIMELINE_APPENDED, conversation_id=conversation.pk, sequence=sequence),
     )
 
 
 def conversation_publish_update(*, conversation: Conversation, fields: list[str]) -> None:
-    publish_on_commit(
+    _publish(
         _groups(conversation),
         RealtimeEvent(
             name=CONVERSATION_UPDATED,

@@ -58,7 +58,7 @@ def _assert_exact_counts() -> None:
     assert Team.objects.count() == 3
     assert User.objects.count() == 7
     assert User.objects.filter(role=Role.ADMIN).count() == 1
-    assert Inbox.objects.count() == 5
+    assert Inbox.objects.count() == 6  # five ways in for mail and forms, and the live chat
     assert InboxAddress.objects.count() == 4
     assert Customer.objects.count() == 64
     assert Conversation.objects.count() == DEMO_CONVERSATION_COUNT

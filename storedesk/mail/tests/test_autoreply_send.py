@@ -144,6 +144,27 @@ def test_at_most_one_acknowledgement_per_conversation(email_inbox: Inbox) -> Non
     assert acknowledgements() == [first]
 
 
+def test_the_intakes_verdict_on_the_mail_decides_automatic(email_inbox: Inbox) -> None:
+    """Intake passes the kind it has just classified; an automatic one is never answered."""
+    raw = make_raw_email(message_id="<verdict@example.com>")
+    raw_email = raw_email_receive(
+        raw=raw, source=IntakeSource.SMTP, recipients=["support@shop.example"],
+        envelope_from="kim@example.com",
+    )
+    conversation = create_conversation(inbox=email_inbox)
+
+    skipped = auto_reply_send(
+        conversation=conversation, raw_email=raw_email, kind=RawEmailKind.AUTO_REPLY
+    )
+    sent = auto_reply_send(
+        conversation=conversation, raw_email=raw_email, kind=RawEmailKind.PERSONAL
+    )
+
+    assert skipped is None
+    assert sent is not None
+    assert acknowledgements() == [sent]
+
+
 # --- never to machines -------------------------------------------------------------------------
 
 

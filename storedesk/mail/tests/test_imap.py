@@ -343,10 +343,12 @@ def test_idle_wakes_when_mail_arrives(
     started = time.monotonic()
     timer.start()
 
-    mailbox_wait(account=account, idle_seconds=20, poll_seconds=20, stop=threading.Event())
+    # Timeouts far beyond the assertion: returning early can only mean IDLE saw the mail,
+    # even on a loaded machine.
+    mailbox_wait(account=account, idle_seconds=120, poll_seconds=120, stop=threading.Event())
 
     timer.join()
-    assert time.monotonic() - started < 10
+    assert time.monotonic() - started < 60
 
 
 def test_idle_stops_promptly_when_asked(account: ImapAccount) -> None:
@@ -354,9 +356,9 @@ def test_idle_stops_promptly_when_asked(account: ImapAccount) -> None:
     threading.Timer(0.3, stop.set).start()
     started = time.monotonic()
 
-    mailbox_wait(account=account, idle_seconds=30, poll_seconds=30, stop=stop)
+    mailbox_wait(account=account, idle_seconds=120, poll_seconds=120, stop=stop)
 
-    assert time.monotonic() - started < 5
+    assert time.monotonic() - started < 60
 
 
 def test_fetch_mail_command_fetches_once(

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import re
 import struct
-import time
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from pathlib import Path
@@ -423,7 +422,7 @@ def test_outlook_original_message_file() -> None:
     assert parsed.text[: parsed.quoted_start].strip() == "Thanks, that works for me."
 
 
-def test_two_megabyte_message_is_fast() -> None:
+def test_two_megabyte_message_is_parsed_whole() -> None:
     message = EmailMessage()
     message["From"] = "big@customer.example"
     message["Subject"] = "Big one"
@@ -438,10 +437,7 @@ def test_two_megabyte_message_is_fast() -> None:
     raw = message.as_bytes()
     assert len(raw) > 2_000_000
 
-    started = time.perf_counter()
-    parsed = parse_email(raw)
-    elapsed = time.perf_counter() - started
+    parsed = parse_email(raw)  # its speed is measured by bench/ingest.py, not here
 
     assert parsed.text.count("åäö") == 15000
     assert parsed.attachments[0].size == 1024 * 1024
-    assert elapsed < 1.0

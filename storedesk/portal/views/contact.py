@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from storedesk.brands.models import Brand
 from storedesk.conversations.status_links import status_token_make, status_url
 from storedesk.inboxes.models import Inbox
+from storedesk.knowledge.services.deflection import deflection_request_sent
 from storedesk.portal.access import access_conversation_by_status_token, session_customer
 from storedesk.portal.forms import ContactForm
 from storedesk.portal.rendering import brand_remember, portal_page, portal_render
@@ -71,6 +72,9 @@ def contact(request: HttpRequest, brand_slug: str | None = None) -> HttpResponse
         inbox=inbox, name=form.cleaned_data["name"], email=form.cleaned_data["email"],
         subject=form.cleaned_data["subject"], text=form.cleaned_data["message"],
         files=form.cleaned_data["attachments"], language=translation.get_language(),
+    )
+    deflection_request_sent(
+        session_key=request.POST.get("kb_session", ""), conversation=conversation
     )
     token = status_token_make(conversation)
     return HttpResponseRedirect(reverse("portal:contact_thanks", kwargs={"token": token}))

@@ -19,7 +19,7 @@ from storedesk.mail.importer import (
     Outcome,
     inbox_address_find,
     inbox_address_list,
-    mail_import_item,
+    mail_import_batches,
     mail_sources_find,
 )
 
@@ -120,8 +120,7 @@ class Command(BaseCommand):
         counts = ImportCounts()
         progress = Progress(self.stdout, total=sum(s.count() for s in sources))
         for source in sources:
-            for item in source.items():
-                result = mail_import_item(item=item, address=address)
+            for item, result in mail_import_batches(items=source.items(), address=address):
                 counts.add(item.label, result)
                 if result.outcome == Outcome.UNREADABLE:
                     progress.clear()

@@ -1,0 +1,21 @@
+"""Choices of the deflection and content-gap records (models/deflection.py)."""
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class SuggestionSource(models.TextChoices):
+    CONTACT_FORM = "contact_form", _("Contact form")
+    HELP_CENTRE = "help_centre", _("Help centre")
+    CHAT = "chat", _("Chat widget")
+
+
+class DeflectionEventKind(models.TextChoices):
+    SHOWN = "shown", _("Shown")
+    OPENED = "opened", _("Opened")
+    ANSWERED = "answered", _("Answered the question")
+
+
+class ArticleUseMode(models.TextChoices):
+    LINK = "link", _("Link")
+    TEXT = "text", _("Text")

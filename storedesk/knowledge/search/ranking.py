@@ -1,0 +1,39 @@
+"""Ranking and usefulness weights: small typed configs the evaluation can tune.
+
+`bench/kb_eval.py` passes its own `RankingWeights` to `search_articles`; the defaults
+below are what the help centre and the suggestions use.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class RankingWeights:
+    title_weight: float = 1.0  # weight of the title (SQLite: its own bm25; PG: setweight A)
+    body_weight: float = 1.0  # weight of the body (SQLite: its own bm25; PG: setweight B)
+    text: float = 1.0  # normalised text relevance, 0..1
+    usefulness: float = 0.15  # normalised usefulness, 0..1
+    usefulness_scale: float = 20.0  # decayed score at which usefulness counts half
+    language_match: float = 0.3  # hit in the query's (detected) language
+    candidate_pool: int = 50  # rows fetched by text relevance before blending
+    # Cosine similarity of query and article embeddings (search/semantic.py), blended into
+    # the text relevance of the candidates; 0 turns it off. Used only with the extra.
+    # 2.5: chosen on every held-out fold of both eval sets, both backends (bench/RESULTS.md).
+    semantic: float = 2.5
+    typo_max_corrections: int = 2  # vocabulary words tried per unknown query word
+    typo_min_similarity: float = 0.32  # pg_trgm similarity a correction needs (pg_trgm % is 0.3)
+
+
+@dataclass(frozen=True)
+class UsefulnessWeights:
+    view: float = 1.0
+    helpful: float = 5.0
+    unhelpful: float = -3.0
+    resolution: float = 8.0  # a conversation ended (or a request was dropped) after it was shown
+    half_life_days: float = 30.0
+
+
+DEFAULT_WEIGHTS = RankingWeights()
+USEFULNESS_WEIGHTS = UsefulnessWeights()

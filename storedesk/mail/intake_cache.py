@@ -1,0 +1,90 @@
+"""What a batch of intake reads again and again, read once per batch.
+
+`raw_emails_take_in` (IMAP and import batches) opens an `IntakeCache` for its transaction:
+our addresses (every intake step asks "is this address ours?"), the inboxes with their
+brands, each inbox's acknowledgement templates and promised answer time. A batch lasts
+about a second, so an admin's edit made meanwhile is seen by the next batch; outside a
+batch nothing is cached and every read goes to the database as before.
+
+The promised time is computed once per inbox per batch, with the backlog at that moment:
+the mails of one batch arrived together (one IMAP fetch, one import chunk), so they get
+the same promise, as mails arriving in the same second would.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models.functions import Lower
+
+from storedesk.inboxes.models import Inbox, InboxAddress
+from storedesk.routing.models import AutoReplyTemplate
+from storedesk.routing.selectors import expected_first_response_at
+
+
+@dataclass
+class IntakeCache:
+    _addresses: dict[str, InboxAddress] | None = None
+    _expected: dict[int, datetime] = field(default_factory=dict)
+    _templates: dict[int, dict[str, AutoReplyTemplate]] = field(default_factory=dict)
+
+    def addresses(self) -> dict[str, InboxAddress]:
+        """Every InboxAddress (with its inbox and brand) by lower-cased address."""
+        if self._addresses is None:
+            rows = InboxAddress.objects.annotate(email_lower=Lower("email")).select_related(
+                "inbox__brand"
+            )
+            self._addresses = {row.email_lower: row for row in rows}
+        return self._addresses
+
+    def inbox(self, inbox_id: int) -> Inbox | None:
+        """The inbox (brand loaded) when one of our addresses belongs to it."""
+        for row in self.addresses().values():
+            if row.inbox_id == inbox_id:
+                return row.inbox
+        return None
+
+    def sender_address(self, inbox_id: int) -> str | None:
+        """The address an inbox sends from: its primary one, else the first by name."""
+        rows = [row for row in self.addresses().values() if row.inbox_id == inbox_id]
+        if not rows:
+            return None
+        return min(rows, key=lambda row: (not row.is_primary, row.email)).email
+
+    def auto_reply_template(self, inbox_id: int, language: str) -> AutoReplyTemplate | None:
+        if inbox_id not in self._templates:
+            rows = AutoReplyTemplate.objects.filter(inbox_id=inbox_id)
+            self._templates[inbox_id] = {row.language: row for row in rows}
+        return self._templates[inbox_id].get(language)
+
+    def expected_at(self, inbox: Inbox, now: datetime) -> datetime:
+        if inbox.pk not in self._expected:
+            self._expected[inbox.pk] = expected_first_response_at(inbox=inbox, now=now)
+        return self._expected[inbox.pk]
+
+
+_current: ContextVar[IntakeCache | None] = ContextVar("intake_cache", default=None)
+
+
+def intake_cache() -> IntakeCache | None:
+    """The cache of the batch being taken in, None outside a batch."""
+    return _current.get()
+
+
+@contextlib.contextmanager
+def intake_cache_open() -> Iterator[IntakeCache]:
+    """A fresh cache for the batch run inside (nested batches share the outer one)."""
+    current = _current.get()
+    if current is not None:
+        yield current
+        return
+    cache = IntakeCache()
+    token = _current.set(cache)
+    try:
+        yield cache
+    finally:
+        _current.reset(token)

@@ -1,0 +1,395 @@
+"""Kill -9 at random moments while mail flows in: nothing lost, nothing twice.
+
+Real processes against a real database (the test database, shared with the children: on
+PostgreSQL directly, on SQLite through a file copy of the in-memory test database): the SMTP
+receiver and the worker that turns stored mail into conversations, each restarted whenever
+it dies, each killed by SIGKILL at random moments and at the crash points of crash_harness.py
+(inside transactions and attachment writes). A sending MTA keeps every message until it got
+a 250. At the end the set of stored mail must equal the set sent, each became exactly one
+message per inbox, and nothing is left half done. The same for `storedesk fetch_mail`
+against a real Dovecot, whose resume point (UIDVALIDITY + UID) must come out exact.
+
+Both tests are in xdist group "crash": with `--dist loadgroup` they share one test worker
+instead of loading both at once.
+
+Set CRASH_HARNESS_SEED to replay a run; the seed of a failing run is in its failure message.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import os
+import random
+import sqlite3
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import quote
+
+import psycopg
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.db.models import Count
+
+from storedesk.brands.tests.factories import create_brand
+from storedesk.conversations.models import Attachment, Conversation, Message
+from storedesk.customers.models import Customer
+from storedesk.inboxes.tests.factories import create_inbox
+from storedesk.mail.enums import ImapSecurity, OutboundKind, RawEmailState
+from storedesk.mail.imap import mailbox_poll
+from storedesk.mail.intake import dedupe_key_for, message_id_scan
+from storedesk.mail.models import (
+    ImapAccount,
+    ImapFolderState,
+    OutboundEmail,
+    RawEmail,
+    RawEmailDelivery,
+)
+from storedesk.mail.tests.crash_harness import (
+    CRASH_RATE_ENV,
+    Mta,
+    Sent,
+    Supervisor,
+    free_port,
+    messages_make,
+    sha256,
+)
+from storedesk.mail.tests.dovecot import PASSWORD, DovecotServer
+from storedesk.mail.tests.test_imap import dovecot  # noqa: F401  (the private Dovecot fixture)
+
+# Real child processes use their own connections: the test data must be committed.
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("crash")]
+
+MESSAGES = int(os.environ.get("CRASH_HARNESS_MESSAGES", "2000"))
+MIN_KILLS = 50
+# No run is timed: a phase fails only when nothing moved for this long (a loaded machine is
+# slow, a lost message or a stuck worker makes no progress at all).
+STALL_SECONDS = 90.0
+# Per crash-point visit: each child also dies at its crash points every few hundred messages.
+RECEIVER_CRASH_RATE = 0.004
+WORKER_CRASH_RATE = 0.0015
+# The receiver is killed after 10-60 more messages got their 250 (about 60 kills for 2,000),
+# the worker after 20-80 more were processed.
+RECEIVER_KILL_EVERY = (10.0, 60.0)
+WORKER_KILL_EVERY = (20.0, 80.0)
+PENDING_SQL = "SELECT COUNT(*) FROM mail_rawemail WHERE state = 'received'"
+PROCESSED_SQL = "SELECT COUNT(*) FROM mail_rawemail WHERE state = 'processed'"
+PROGRESS_POLL_SECONDS = 0.25
+
+
+@dataclass
+class SharedDatabase:
+    """The test database as the child processes see it."""
+
+    url: str
+    sqlite_file: Path | None
+
+    def publish(self) -> None:
+        """Make what the test committed visible to the children (SQLite: copy it to a file)."""
+        if self.sqlite_file is None:
+            return
+        connection.ensure_connection()
+        with sqlite3.connect(self.sqlite_file) as target:
+            connection.connection.backup(target)
+
+    def scalar(self, sql: str) -> int:
+        """One number, read on a connection of its own (any thread may ask)."""
+        if self.sqlite_file is None:
+            with psycopg.connect(self.url, autocommit=True) as pg:
+                row = pg.execute(sql.encode()).fetchone()
+        else:
+            lite = sqlite3.connect(self.sqlite_file, timeout=30)
+            try:
+                row = lite.execute(sql).fetchone()
+            finally:
+                lite.close()
+        assert row is not None
+        return int(row[0])
+
+    def collect(self) -> None:
+        """Bring what the children stored back into the test's connection (SQLite)."""
+        if self.sqlite_file is None:
+            return
+        source = sqlite3.connect(self.sqlite_file)
+        try:
+            source.backup(connection.connection)
+        finally:
+            source.close()
+
+
+@pytest.fixture
+def shared_database(transactional_db: None, tmp_path: Path) -> SharedDatabase:
+    params = connection.settings_dict
+    if connection.vendor == "sqlite":
+        path = tmp_path / "desk.sqlite3"
+        return SharedDatabase(url=f"sqlite:///{path}", sqlite_file=path)
+    user = quote(params["USER"] or "")
+    password = f":{quote(params['PASSWORD'])}" if params["PASSWORD"] else ""
+    host = f"{params['HOST'] or '127.0.0.1'}:{params['PORT'] or 5432}"
+    url = f"postgres://{user}{password}@{host}/{params['NAME']}"
+    return SharedDatabase(url=url, sqlite_file=None)
+
+
+def child_env(database: SharedDatabase, workdir: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    env.pop("STOREDESK_TASK_BACKEND", None)  # the real database task queue
+    env.setdefault("DJANGO_SETTINGS_MODULE", "storedesk.settings")
+    env.update(
+        DATABASE_URL=database.url,
+        STOREDESK_VAR_DIR=str(workdir / "var"),
+        # Where this test reads the attachments back from.
+        STOREDESK_MEDIA_ROOT=str(settings.MEDIA_ROOT),
+    )
+    return env
+
+
+@pytest.fixture
+def seed() -> int:
+    return int(os.environ.get("CRASH_HARNESS_SEED") or random.SystemRandom().randrange(2**31))
+
+
+@pytest.fixture
+def supervisors() -> Iterator[list[Supervisor]]:
+    started: list[Supervisor] = []
+    yield started
+    for supervisor in started:
+        supervisor.stop()
+
+
+def supervise(
+    started: list[Supervisor],
+    argv: list[str],
+    *,
+    env: dict[str, str],
+    rate: float,
+    progress: Callable[[], float],
+    kill_every: tuple[float, float],
+    workdir: Path,
+    seed: int,
+) -> Supervisor:
+    supervisor = Supervisor(
+        argv[0],
+        argv,
+        env={**env, CRASH_RATE_ENV: str(rate)},
+        workdir=workdir,
+        seed=seed,
+        progress=progress,
+        kill_every=kill_every,
+    )
+    supervisor.start()
+    started.append(supervisor)
+    return supervisor
+
+
+def polled(read: Callable[[], int]) -> Callable[[], float]:
+    """`read`, asked at most every PROGRESS_POLL_SECONDS (a supervisor asks far more often)."""
+    last = {"at": 0.0, "value": 0.0}
+
+    def value() -> float:
+        if time.monotonic() - last["at"] >= PROGRESS_POLL_SECONDS:
+            last["at"], last["value"] = time.monotonic(), float(read())
+        return last["value"]
+
+    return value
+
+
+def wait_while_moving(done: Callable[[], bool], progress: Callable[[], int]) -> bool:
+    """Wait until `done()`; False once `progress()` stood still for STALL_SECONDS."""
+    seen, moved = progress(), time.monotonic()
+    while not done():
+        if time.monotonic() - moved > STALL_SECONDS:
+            return False
+        time.sleep(0.5)
+        now = progress()
+        if now != seen:
+            seen, moved = now, time.monotonic()
+    return True
+
+
+def test_kill_9_while_2000_mails_come_in_loses_and_duplicates_nothing(
+    shared_database: SharedDatabase,
+    supervisors: list[Supervisor],
+    tmp_path: Path,
+    seed: int,
+) -> None:
+    brand = create_brand()
+    create_inbox(brand=brand, name="Support", address="support@shop.example")
+    create_inbox(brand=brand, name="Sales", address="sales@shop.example")
+    shared_database.publish()
+    sent = messages_make(
+        MESSAGES, seed=seed, support="support@shop.example", sales="sales@shop.example"
+    )
+    env = child_env(shared_database, tmp_path)
+    port = free_port()
+    mta = Mta(port, sent)
+    processed = polled(lambda: shared_database.scalar(PROCESSED_SQL))
+    started = time.monotonic()
+    receiver = supervise(
+        supervisors, ["receiver", str(port)], env=env, rate=RECEIVER_CRASH_RATE,
+        progress=lambda: mta.delivered, kill_every=RECEIVER_KILL_EVERY, workdir=tmp_path,
+        seed=seed,
+    )
+    worker = supervise(
+        supervisors, ["worker"], env=env, rate=WORKER_CRASH_RATE, progress=processed,
+        kill_every=WORKER_KILL_EVERY, workdir=tmp_path, seed=seed + 1,
+    )
+
+    def failed() -> bool:
+        return bool(receiver.counts.failures or worker.counts.failures)
+
+    all_sent = mta.run(stall_seconds=STALL_SECONDS, give_up=failed)
+    sending_seconds = time.monotonic() - started
+    receiver.calm()
+    # The worker keeps dying until it has processed everything it was sent.
+    drained = wait_while_moving(
+        lambda: failed() or shared_database.scalar(PENDING_SQL) == 0,
+        lambda: shared_database.scalar(PROCESSED_SQL),
+    )
+    kills = receiver.counts.total + worker.counts.total
+    receiver.stop()
+    worker.stop()
+    shared_database.collect()
+
+    report = (
+        f"seed {seed}: sent in {sending_seconds:.0f}s with {mta.retries} retries, all done "
+        f"in {time.monotonic() - started:.0f}s; receiver {receiver.counts}, "
+        f"worker {worker.counts}"
+    )
+    print(report)  # noqa: T201  (the run's figures, shown with -s)
+    assert all_sent, report
+    assert not mta.rejected, report
+    assert not receiver.counts.failures, report
+    assert not worker.counts.failures, report
+    assert kills >= MIN_KILLS, report
+    assert drained, report
+    assert_nothing_lost_nothing_twice(sent)
+
+
+def assert_nothing_lost_nothing_twice(sent: list[Sent]) -> None:
+    expected = {dedupe_key_for(m.raw, message_id_scan(m.raw)): m for m in sent}
+    stored = {row.dedupe_key: row for row in RawEmail.objects.all()}
+    assert set(stored) == set(expected)
+    assert RawEmail.objects.count() == len(sent)
+    for key, row in stored.items():
+        assert sha256(bytes(row.raw)) == sha256(expected[key].raw), key
+    assert Counter(RawEmail.objects.values_list("state", flat=True)) == {
+        RawEmailState.PROCESSED: len(sent)
+    }
+
+    deliveries = sum(len(m.recipients) for m in sent)
+    assert RawEmailDelivery.objects.count() == deliveries
+    assert not RawEmailDelivery.objects.filter(message__isnull=True).exists()
+    # One conversation per (mail, inbox), each with that one customer message.
+    mail_messages = Message.objects.filter(client_id__startswith="mail:")
+    assert mail_messages.count() == deliveries
+    assert Conversation.objects.count() == deliveries
+    assert not mail_messages.values("conversation").annotate(n=Count("id")).filter(n__gt=1)
+    assert set(RawEmailDelivery.objects.values_list("message__conversation__inbox", "inbox")) == {
+        (inbox, inbox) for inbox in RawEmailDelivery.objects.values_list("inbox", flat=True)
+    }
+    assert Customer.objects.count() == len(sent)
+
+    # Every stored attachment is whole; files a kill left half written are referenced by none.
+    wanted = Counter({sha256(m.attachment): len(m.recipients) for m in sent if m.attachment})
+    found: Counter[str] = Counter()
+    for attachment in Attachment.objects.all():
+        with attachment.file.open("rb") as stored_file:
+            content = stored_file.read()
+        assert len(content) == attachment.size
+        found[sha256(content)] += 1
+    assert found == wanted
+
+    # The acknowledgement went out once per conversation, never twice.
+    acknowledgements = OutboundEmail.objects.filter(kind=OutboundKind.AUTO_REPLY)
+    assert acknowledgements.count() == deliveries
+    assert acknowledgements.values("conversation").distinct().count() == deliveries
+
+
+# --- fetching from IMAP --------------------------------------------------------------------
+
+FETCHED_MESSAGES = 1000
+APPEND_BATCH = 50
+APPEND_PAUSE_SECONDS = 0.5
+# The fetcher stores and processes a batch of up to imap.FETCH_BATCH_SIZE mails in one
+# transaction, a few thousand statements: a low rate per statement, or no batch would ever
+# commit. It is also killed after 5-40 more mails were stored, so most kills land inside
+# the next batch.
+FETCHER_CRASH_RATE = 0.0002
+FETCHER_KILL_EVERY = (5.0, 40.0)
+FETCHER_MIN_KILLS = 20
+STORED_SQL = "SELECT COUNT(*) FROM mail_rawemail"
+
+
+def test_kill_9_while_fetching_resumes_exactly(
+    shared_database: SharedDatabase,
+    supervisors: list[Supervisor],
+    dovecot: DovecotServer,  # noqa: F811  (the fixture imported above)
+    tmp_path: Path,
+    seed: int,
+) -> None:
+    inbox = create_inbox(name="Support", address="support@shop.example")
+    user = f"crash-{uuid.uuid4().hex[:12]}"
+    account = ImapAccount.objects.create(
+        inbox=inbox,
+        host="127.0.0.1",
+        port=dovecot.port,
+        security=ImapSecurity.NONE,
+        username=user,
+        password=PASSWORD,
+    )
+    shared_database.publish()
+    sent = messages_make(
+        FETCHED_MESSAGES, seed=seed, support="support@shop.example", sales="sales@shop.example",
+        prefix="imap",
+    )
+    started = time.monotonic()
+    def stored() -> int:
+        return shared_database.scalar(STORED_SQL)
+
+    fetcher = supervise(
+        supervisors, ["fetcher"], env=child_env(shared_database, tmp_path),
+        rate=FETCHER_CRASH_RATE, progress=polled(stored), kill_every=FETCHER_KILL_EVERY,
+        workdir=tmp_path, seed=seed,
+    )
+    client = dovecot.connect(user)
+    try:
+        for start in range(0, len(sent), APPEND_BATCH):
+            for message in sent[start : start + APPEND_BATCH]:
+                client.append("INBOX", "", imaplib.Time2Internaldate(time.time()), message.raw)
+            time.sleep(APPEND_PAUSE_SECONDS)
+        client.select("INBOX", readonly=True)
+        uidvalidity = int(client.response("UIDVALIDITY")[1][-1])
+        _, data = client.uid("SEARCH", "ALL")
+        highest_uid = max(int(uid) for uid in data[0].split())
+    finally:
+        client.logout()
+    # Mail keeps flowing in (and the fetcher keeps dying) until the fetcher has caught up.
+    fetched = wait_while_moving(lambda: stored() >= len(sent), stored)
+    kills = fetcher.counts.total
+    fetcher.stop()
+    shared_database.collect()
+
+    report = f"seed {seed}: {time.monotonic() - started:.0f}s; fetcher {fetcher.counts}"
+    print(report)  # noqa: T201  (the run's figures, shown with -s)
+    assert not fetcher.counts.failures, report
+    assert kills >= FETCHER_MIN_KILLS, report
+    assert fetched, report
+    expected = {dedupe_key_for(m.raw, message_id_scan(m.raw)) for m in sent}
+    assert set(RawEmail.objects.values_list("dedupe_key", flat=True)) == expected
+    assert RawEmail.objects.count() == len(sent)
+    state = ImapFolderState.objects.get(account=account, folder="INBOX")
+    assert (state.uidvalidity, state.last_uid) == (uidvalidity, highest_uid)
+    # The resume point is exact: a fresh poll finds nothing left to fetch, not even again.
+    assert mailbox_poll(account=account).fetched == 0
+    # The fetcher processes each batch as it stores it: every processed mail became exactly
+    # one message (a mail whose processing failed stays RECEIVED for the worker).
+    with_message = RawEmailDelivery.objects.filter(message__isnull=False)
+    assert not RawEmailDelivery.objects.filter(
+        raw_email__state=RawEmailState.PROCESSED, message__isnull=True
+    ).exists()
+    assert Message.objects.filter(client_id__startswith="mail:").count() == with_message.count()
+    assert Conversation.objects.count() == with_message.count()
