@@ -1,10 +1,8 @@
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
-from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client, override_settings
 from django.urls import reverse
@@ -14,13 +12,6 @@ from storedesk.accounts.models import User
 from storedesk.accounts.tests.factories import PASSWORD, create_agent
 
 LOGIN_URL = "/accounts/login/"
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache() -> Iterator[None]:
-    cache.clear()
-    yield
-    cache.clear()
 
 
 def _png(size: tuple[int, int] = (8, 8)) -> bytes:

@@ -147,6 +147,7 @@ def _blend(
     )
     now = timezone.now()
     best: dict[int, _Scored] = {}
+    in_language: dict[int, _Scored] = {}
     for pk, article_id, lang, visibility, usefulness_ref in rows:
         text = relevance[pk] / top
         current = max(0.0, usefulness_decayed(usefulness_ref, at=now))
@@ -157,7 +158,16 @@ def _blend(
         previous = best.get(article_id)
         if previous is None or (score, -pk) > (previous.score, -previous.translation_id):
             best[article_id] = entry
+        if lang == language:
+            in_language[article_id] = entry
     ranked = sorted(best.values(), key=lambda e: (-e.score, e.translation_id))[:limit]
+    # An article ranks by its best translation but is shown in the query's language when
+    # that translation matched too: a semantic neighbour in another language must not
+    # hide the customer's own.
+    ranked = [
+        replace(in_language[e.article_id], score=e.score) if e.article_id in in_language else e
+        for e in ranked
+    ]
     shown = ArticleTranslation.objects.select_related("brand").only(
         "pk", "article_id", "language", "title", "slug", "plain_text", "brand__slug"
     )

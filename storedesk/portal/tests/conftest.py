@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from django.core.cache import cache
 from django.test import Client
 
 from storedesk.brands.models import Brand
@@ -14,14 +11,6 @@ from storedesk.customers.models import Customer
 from storedesk.inboxes.enums import Channel
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
-
-
-@pytest.fixture(autouse=True)
-def _empty_rate_limits() -> Iterator[None]:
-    # Rate-limit counters live in the (process-wide) cache.
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
