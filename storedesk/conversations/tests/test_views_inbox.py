@@ -227,3 +227,17 @@ def test_someone_elses_saved_view_cannot_be_deleted(agent_client: Client) -> Non
     agent_client.post(reverse("conversations:saved_view_delete", args=[other.pk]))
 
     assert SavedView.objects.get().pk == other.pk
+
+
+def test_a_customer_without_name_or_address_is_listed_as_a_visitor(
+    agent_client: Client, email_inbox: Inbox
+) -> None:
+    # An anonymous chat visitor: no name, no email identity.
+    anonymous = Customer.objects.create()
+    create_conversation(inbox=email_inbox, customer=anonymous, subject="Hello?")
+
+    response = agent_client.get(INBOX_URL)
+
+    assert response.status_code == 200
+    assert 'class="conv-customer"' in response.content.decode()
+    assert ">Visitor</span>" in response.content.decode()
