@@ -29,14 +29,31 @@ def customer_get_or_create_by_email(*, email: str, name: str = "", language: str
     The identity's unique constraint decides under concurrency: a second creator that
     loses the race reads the winner's customer.
     """
-    value = email_normalize(email)
+    return _email_identity_get_or_create(email_normalize(email), name, language).customer
+
+
+def customer_email_arrived(*, email: str, name: str = "") -> Customer:
+    """Mail from `email` came in: its customer (created when unknown), and the address's
+    bounce flag cleared, since mail from it works again.
+
+    Reads the identity once for both (mail intake calls this for every mail): an UPDATE
+    only when the address is flagged. Side effects: customer_get_or_create_by_email's,
+    customer_email_bounce_clear's.
+    """
+    identity = _email_identity_get_or_create(email_normalize(email), name, "")
+    if identity.bounced_at is not None:
+        customer_email_bounce_clear(email=identity.value)
+    return identity.customer
+
+
+def _email_identity_get_or_create(value: str, name: str, language: str) -> CustomerIdentity:
     identity = (
         CustomerIdentity.objects.select_related("customer")
         .filter(kind=IdentityKind.EMAIL, value=value)
         .first()
     )
     if identity is not None:
-        return identity.customer
+        return identity
     try:
         with transaction.atomic():
             customer = Customer.objects.create(
@@ -44,10 +61,13 @@ def customer_get_or_create_by_email(*, email: str, name: str = "", language: str
                 language=language,
                 avatar_color=AVATAR_COLORS[sum(map(ord, value)) % len(AVATAR_COLORS)],
             )
-            CustomerIdentity.objects.create(customer=customer, kind=IdentityKind.EMAIL, value=value)
-            return customer
+            return CustomerIdentity.objects.create(
+                customer=customer, kind=IdentityKind.EMAIL, value=value
+            )
     except IntegrityError:
-        return CustomerIdentity.objects.get(kind=IdentityKind.EMAIL, value=value).customer
+        return CustomerIdentity.objects.select_related("customer").get(
+            kind=IdentityKind.EMAIL, value=value
+        )
 
 
 def customer_set_blocked(*, customer: Customer, is_blocked: bool) -> Customer:

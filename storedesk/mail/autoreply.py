@@ -26,7 +26,6 @@ from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.status_links import status_url
 from storedesk.inboxes.enums import Channel
-from storedesk.mail.intake_cache import intake_cache
 from storedesk.routing.models import AutoReplyTemplate
 from storedesk.routing.selectors import brand_time_zone
 
@@ -87,10 +86,7 @@ def auto_reply_compose(
 
 
 def auto_reply_template_find(*, inbox_id: int, language: str) -> AutoReplyTemplate | None:
-    """The inbox's own text for `language`, if an admin wrote one (per batch in intake)."""
-    cache = intake_cache()
-    if cache is not None:
-        return cache.auto_reply_template(inbox_id, language)
+    """The inbox's own text for `language`, if an admin wrote one."""
     return AutoReplyTemplate.objects.filter(inbox_id=inbox_id, language=language).first()
 
 

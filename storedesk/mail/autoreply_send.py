@@ -2,9 +2,13 @@
 
 `auto_reply_send` runs in the transaction that opened the conversation (intake for email,
 `contact_request_submit` for the web form), so the outbox row commits with the
-conversation or not at all. It decides *whether* to answer; the words come from
-`storedesk.mail.autoreply.auto_reply_compose` and the promised time from
-`storedesk.routing.selectors.expected_first_response_at`.
+conversation or not at all. It decides *whether* to answer and records the
+acknowledgement as due: an OutboundEmail with its Message-ID, recipient and the promised
+time (`storedesk.routing.selectors.expected_first_response_at`, the backlog of now) in
+`draft`, and no bytes. `auto_reply_build`, called by the outbox when it first sends the
+row, writes the words (`storedesk.mail.autoreply.auto_reply_compose`), the reply token
+and the MIME, outside the intake's transaction (composing is most of an
+acknowledgement's cost, and intake holds the batch's write lock).
 
 Never answered (RFC 3834 section 2 and the issue's list): automatic mail (the intake's
 verdict, `RawEmail.kind` and `Message.channel_metadata["automatic"]`, and
@@ -28,6 +32,7 @@ import logging
 import re
 from datetime import datetime, timedelta
 from email.utils import formataddr, parseaddr
+from typing import TypedDict
 
 from django.conf import settings
 from django.db import transaction
@@ -35,6 +40,7 @@ from django.utils import timezone
 
 from storedesk.conversations.enums import ConversationStatus, MessageKind
 from storedesk.conversations.models import Conversation, Message
+from storedesk.conversations.services.deferred import insert_or_defer, rows_deferred
 from storedesk.mail.adapter import _sender_address, plus_address, reply_token_get_or_create
 from storedesk.mail.autoreply import auto_reply_compose
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailKind
@@ -42,7 +48,14 @@ from storedesk.mail.intake_cache import intake_cache
 from storedesk.mail.loops import automatic_kind
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
 from storedesk.mail.models import OutboundEmail, RawEmail
-from storedesk.mail.outbox import message_id_normalize, outbound_email_enqueue
+from storedesk.mail.outbox import (
+    OutboundDraft,
+    message_id_make,
+    message_id_normalize,
+    mime_build,
+    send_task_enqueue,
+)
+from storedesk.mail.outbox_transport import SendError
 from storedesk.routing.selectors import expected_first_response_at
 
 logger = logging.getLogger(__name__)
@@ -77,8 +90,9 @@ def auto_reply_send(
     transaction: the automatic and already-sent checks then trust it instead of reading the
     conversation back.
 
-    Side effects: a ReplyToken on first use, one OutboundEmail (kind AUTO_REPLY, threaded
-    to the customer's Message-ID) in the caller's transaction and `outbox_send_task` after
+    Side effects: one OutboundEmail (kind AUTO_REPLY, due: bytes built by
+    `auto_reply_build` when first sent) in the caller's transaction (at the end of an open
+    `inserts_deferred` block, then returned without a pk) and `outbox_send_task` after
     commit; logs `mail.autoreply.sent`, or `mail.autoreply.skipped` with the reason.
     At most one acknowledgement per conversation.
     """
@@ -100,9 +114,7 @@ def auto_reply_send(
             extra={"conversation_id": conversation.pk, "recipient": recipient, "reason": reason},
         )
         return None
-    # No savepoint: nobody recovers from a failure here, it fails the caller's transaction.
-    with transaction.atomic(savepoint=False):
-        outbound = _enqueue(conversation, recipient=recipient, parsed=parsed, now=now)
+    outbound = _record_due(conversation, recipient=recipient, parsed=parsed, now=now)
     logger.info(
         "mail.autoreply.sent",
         extra={"conversation_id": conversation.pk, "outbound_email_id": outbound.pk},
@@ -143,8 +155,9 @@ def auto_reply_skip_reason(
     if _is_ours(conversation, recipient):
         return "our_address"
     if kind is None and (
-        OutboundEmail.objects.filter(conversation=conversation, kind=OutboundKind.AUTO_REPLY)
-        .exists()
+        OutboundEmail.objects.filter(
+            conversation=conversation, kind=OutboundKind.AUTO_REPLY
+        ).exists()
     ):
         return "already_sent"
     if auto_reply_recent_count(recipient=recipient, now=now) >= settings.AUTO_REPLY_LIMIT:
@@ -153,11 +166,18 @@ def auto_reply_skip_reason(
 
 
 def auto_reply_recent_count(*, recipient: str, now: datetime) -> int:
-    """Acknowledgements `recipient` got within the window ending `now` (settings read now)."""
+    """Acknowledgements `recipient` got within the window ending `now` (settings read now),
+    those of the intake batch still to be inserted included."""
     since = now - timedelta(seconds=settings.AUTO_REPLY_WINDOW_SECONDS)
-    return OutboundEmail.objects.filter(
-        recipient_key=recipient.lower(), kind=OutboundKind.AUTO_REPLY, created_at__gt=since
+    key = recipient.lower()
+    waiting = sum(
+        row.recipient_key == key and row.kind == OutboundKind.AUTO_REPLY
+        for row in rows_deferred(OutboundEmail)
+    )
+    stored = OutboundEmail.objects.filter(
+        recipient_key=key, kind=OutboundKind.AUTO_REPLY, created_at__gt=since
     ).count()
+    return stored + waiting
 
 
 def _parse(raw_email: RawEmail) -> ParsedEmail | None:
@@ -221,42 +241,98 @@ def _our_addresses(addresses: list[str]) -> list[str]:
     return list(inbox_addresses_match(addresses))
 
 
-def _enqueue(
+class AutoReplyDraft(TypedDict):
+    """What intake knows of an acknowledgement that the send composes (OutboundEmail.draft)."""
+
+    recipient: str
+    in_reply_to: str  # the customer's Message-ID, <...>, or ""
+    expected_at: str  # the promised answer time, ISO 8601
+    now: str  # when the conversation was opened, ISO 8601: "today" and "tomorrow" count from it
+
+
+def _record_due(
     conversation: Conversation, *, recipient: str, parsed: ParsedEmail | None, now: datetime
 ) -> OutboundEmail:
+    """The due acknowledgement: Message-ID and recipient now (threading, bounces and the
+    rate limit read them), words and bytes when sent."""
     cache = intake_cache()
+    expected_at = (
+        cache.expected_at(conversation.inbox, now)
+        if cache is not None
+        else expected_first_response_at(inbox=conversation.inbox, now=now)
+    )
+    draft: AutoReplyDraft = {
+        "recipient": recipient,
+        "in_reply_to": message_id_normalize(parsed.message_id) if parsed is not None else "",
+        "expected_at": expected_at.isoformat(),
+        "now": now.isoformat(),
+    }
+    # Read back by no later step of a batch but the rate limit, which counts it waiting.
+    return insert_or_defer(
+        OutboundEmail(
+            kind=OutboundKind.AUTO_REPLY,
+            conversation=conversation,
+            header_message_id=message_id_make(),
+            recipients=[recipient],
+            recipient_key=recipient,
+            raw=b"",
+            draft=draft,
+            next_attempt_at=now,
+        ),
+        after=send_task_enqueue,
+    )
+
+
+def auto_reply_build(outbound: OutboundEmail) -> OutboundEmail:
+    """Compose a due acknowledgement and store its bytes once; returns the row with them.
+
+    Called by the outbox before the first send. Under the row's lock a second builder (a
+    worker whose claim lease ran out) finds the bytes stored and sends those. Raises
+    SendError (permanent) when the conversation is gone: nothing is left to acknowledge.
+    """
+    if not outbound.draft:
+        return outbound  # built before
+    if outbound.conversation_id is None:
+        raise SendError("the conversation was deleted before the acknowledgement", permanent=True)
+    conversation = Conversation.objects.select_related("brand", "customer", "inbox").get(
+        pk=outbound.conversation_id
+    )
+    draft: AutoReplyDraft = outbound.draft
+    now = datetime.fromisoformat(draft["now"])
     composed = auto_reply_compose(
         conversation=conversation,
-        expected_at=(
-            cache.expected_at(conversation.inbox, now)
-            if cache is not None
-            else expected_first_response_at(inbox=conversation.inbox, now=now)
-        ),
+        expected_at=datetime.fromisoformat(draft["expected_at"]),
         now=now,
     )
     mail_from, reply_to = _sender(conversation)
-    message_id = message_id_normalize(parsed.message_id) if parsed is not None else ""
-    return outbound_email_enqueue(
-        kind=OutboundKind.AUTO_REPLY,
-        mail_from=mail_from,
-        recipients=[recipient],
-        reply_to=reply_to,
-        subject=composed.subject,
-        text=composed.text,
-        html=composed.html,
-        in_reply_to=message_id,
-        references=[message_id] if message_id else [],
-        conversation=conversation,
+    in_reply_to = draft["in_reply_to"]
+    raw = mime_build(
+        OutboundDraft(
+            kind=OutboundKind.AUTO_REPLY,
+            mail_from=mail_from,
+            to=[draft["recipient"]],
+            reply_to=reply_to,
+            subject=composed.subject,
+            text=composed.text,
+            html=composed.html,
+            in_reply_to=in_reply_to,
+            references=[in_reply_to] if in_reply_to else [],
+        ),
+        message_id=outbound.header_message_id,
     )
+    with transaction.atomic():
+        row = OutboundEmail.objects.select_for_update().get(pk=outbound.pk)
+        if row.draft:
+            row.raw, row.mail_from, row.draft = raw, parseaddr(mail_from)[1], {}
+            row.save(update_fields=["raw", "mail_from", "draft", "updated_at"])
+    return row
 
 
 def _sender(conversation: Conversation) -> tuple[str, list[str]]:
     """(From, Reply-To): the inbox's address and its reply token, else the brand's sender."""
     brand = conversation.brand
-    cache = intake_cache()
     try:
-        cached = cache.sender_address(conversation.inbox_id) if cache is not None else None
-        address = cached or _sender_address(conversation)
+        address = _sender_address(conversation)
     except ValueError:
         return brand.from_email, []
     token = reply_token_get_or_create(conversation)

@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -234,9 +235,20 @@ def mailbox_health_list(*, now: datetime | None = None) -> list[MailboxHealth]:
     return [address_health(a, probes.get(a.pk, []), now=now, limit=limit) for a in addresses]
 
 
+# The banner is on every workspace page; probes are decided minutes apart, so a banner up
+# to this late saves two queries per page view.
+FAILING_CACHE_SECONDS = 30
+FAILING_CACHE_KEY = "mail:health:failing"
+
+
 def mailbox_health_failing() -> list[MailboxHealth]:
     """The addresses whose newest decided probe failed (for the workspace banner)."""
-    return [h for h in mailbox_health_list() if h.status == HealthStatus.FAILING]
+    cached = cache.get(FAILING_CACHE_KEY)
+    if isinstance(cached, list):
+        return cached
+    failing = [h for h in mailbox_health_list() if h.status == HealthStatus.FAILING]
+    cache.set(FAILING_CACHE_KEY, failing, FAILING_CACHE_SECONDS)
+    return failing
 
 
 # --- the scheduled check ---------------------------------------------------------------------

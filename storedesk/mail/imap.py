@@ -27,7 +27,7 @@ from django.utils.module_loading import import_string
 
 from storedesk.inboxes.models import InboxAddress
 from storedesk.mail.enums import ImapSecurity, IntakeSource
-from storedesk.mail.intake import InboundMail, raw_emails_take_in
+from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.models import ImapAccount, ImapFolderState
 
 logger = logging.getLogger(__name__)

@@ -27,7 +27,8 @@ from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Message
 from storedesk.inboxes.models import InboxAddress
 from storedesk.mail.enums import IntakeSource, RawEmailKind, RawEmailState
-from storedesk.mail.intake import InboundMail, Stored, raw_emails_take_in
+from storedesk.mail.intake import Stored
+from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.models import RawEmail, RawEmailDelivery
 
 MAILDIR_PARTS = ("cur", "new", "tmp")

@@ -8,7 +8,7 @@
    into a Message, each in its own transaction guarded by the delivery's row lock.
 
 The IMAP fetcher (whose resume point moves in the same commit) and the importer do both
-steps for a batch of mails in one transaction instead: `raw_emails_take_in`
+steps for a batch of mails in one transaction instead: `storedesk.mail.intake_batch`
 (docs/subsystems/email.md, "Batches").
 
 Automatic mail (out-of-office and other RFC 3834 replies) is kept: it is a customer's mail
@@ -25,8 +25,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -37,25 +37,22 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from storedesk.conversations.enums import ConversationStatus
-from storedesk.conversations.models import Conversation, Message
+from storedesk.conversations.models import Conversation
+from storedesk.conversations.services.deferred import inserts_deferred
 from storedesk.conversations.services.messages import (
     MessageContent,
-    conversation_open,
+    conversation_open_with_message,
     message_receive,
 )
-from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.customers.models import Customer
-from storedesk.customers.services import (
-    customer_email_bounce_clear,
-    customer_get_or_create_by_email,
-)
+from storedesk.customers.services import customer_email_arrived
 from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.mail.autoreply_send import auto_reply_send
 from storedesk.mail.bounces import outbound_email_bounce_record
 from storedesk.mail.enums import RawEmailKind, RawEmailState
 from storedesk.mail.health import mailbox_probe_arrive
-from storedesk.mail.intake_cache import intake_cache, intake_cache_open
+from storedesk.mail.intake_cache import intake_cache
 from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
 from storedesk.mail.models import RawEmail, RawEmailDelivery
@@ -159,19 +156,12 @@ def raw_email_receive(
     from storedesk.mail.tasks import raw_email_process_task
 
     with transaction.atomic(durable=True):
-        stored = _store(raw=raw, source=source, recipients=recipients, envelope_from=envelope_from)
+        stored = raw_email_store(
+            raw=raw, source=source, recipients=recipients, envelope_from=envelope_from
+        )
         if stored.is_new or stored.added:
             enqueue_on_commit(raw_email_process_task, stored.raw_email.pk)
     return stored.raw_email
-
-
-@dataclass(frozen=True)
-class InboundMail:
-    """One mail of a batch for `raw_emails_take_in`."""
-
-    raw: bytes
-    recipients: Sequence[str]
-    envelope_from: str = ""
 
 
 @dataclass(frozen=True)
@@ -185,60 +175,11 @@ class Stored:
     processed: bool = False
 
 
-def raw_emails_take_in(
-    *,
-    mails: Sequence[InboundMail],
-    source: str,
-    before_commit: Callable[[], None] | None = None,
-) -> list[Stored]:
-    """Store and process a batch of mails in one durable transaction (IMAP, import).
-
-    Each mail is stored as `raw_email_receive` stores it (the unique dedupe_key decides) and
-    processed at once as `raw_email_process` does, in its own savepoint: a mail that cannot
-    be parsed or processed is quarantined and the batch goes on; a database error while
-    processing one mail rolls back only its processing (the stored mail stays RECEIVED and
-    is processed again after commit). Any other database error rolls back the whole batch,
-    which the caller may then retry: nothing of it was acknowledged. `before_commit` runs
-    last inside the transaction (the IMAP fetcher moves its resume point there, so the
-    point and the mails commit together).
-
-    Caches per batch what every mail reads (intake_cache), and sends live updates once at
-    commit. Holds the database's write lock (SQLite) and the conversation counter's row lock
-    until the batch commits, so callers keep batches short (IMAP 50 mails, import 100).
-    Returns one Stored per mail, in order.
-    """
-    with (
-        transaction.atomic(durable=True),
-        intake_cache_open(),
-        live_updates_coalesced(),
-    ):
-        stored = [_take_in(mail, source) for mail in mails]
-        if before_commit is not None:
-            before_commit()
-    return stored
-
-
-def _take_in(mail: InboundMail, source: str) -> Stored:
-    from storedesk.mail.tasks import raw_email_process_task
-
-    stored = _store(
-        raw=mail.raw, source=source, recipients=mail.recipients, envelope_from=mail.envelope_from
-    )
-    raw_email = stored.raw_email
-    if raw_email.state != RawEmailState.RECEIVED:
-        return stored  # a duplicate of mail already processed (or quarantined, or ignored)
-    try:
-        with transaction.atomic():
-            _process(raw_email, fresh=stored.added if stored.is_new else None)
-    except DatabaseError:
-        logger.exception("mail.intake.process_failed", extra={"raw_email_id": raw_email.pk})
-        raw_email.state = RawEmailState.RECEIVED
-        enqueue_on_commit(raw_email_process_task, raw_email.pk)
-    return replace(stored, processed=True)
-
-
-def _store(*, raw: bytes, source: str, recipients: Sequence[str], envelope_from: str) -> Stored:
-    """The RawEmail (new or the one stored before) and its new deliveries; no commit."""
+def raw_email_store(
+    *, raw: bytes, source: str, recipients: Sequence[str], envelope_from: str
+) -> Stored:
+    """The RawEmail (new or the one stored before) and its new deliveries; no commit
+    (raw_email_receive and the batches of `storedesk.mail.intake_batch` commit)."""
     message_id = message_id_scan(raw)
     inboxes = _inboxes_for(recipients)
     raw_email, created = _raw_email_insert(
@@ -335,13 +276,14 @@ def raw_email_process(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
     PROCESSED. Returns the deliveries handled in this call. Database errors propagate so the
     task (or the pending sweep) retries; any other failure quarantines the mail.
     """
-    return _process(raw_email, fresh=None)
+    return raw_email_process_stored(raw_email, fresh=None)
 
 
-def _process(
+def raw_email_process_stored(
     raw_email: RawEmail, *, fresh: list[RawEmailDelivery] | None
 ) -> list[RawEmailDelivery]:
-    """raw_email_process; `fresh`: the deliveries of a mail stored in this transaction."""
+    """raw_email_process; `fresh`: the deliveries of a mail stored in this transaction
+    (by raw_email_store, in a batch)."""
     if raw_email.state in (RawEmailState.QUARANTINED, RawEmailState.IGNORED):
         return []
     try:
@@ -424,7 +366,8 @@ def _process_parsed(
     else:
         pending = _deliveries_pending(context)
         done = [_delivery_process(context, delivery_id) for delivery_id in pending]
-    _finish(raw_email, state=RawEmailState.PROCESSED, kind=context.kind)
+    # Fresh deliveries are all of the mail's (nobody else sees it before commit).
+    _finish(raw_email, state=RawEmailState.PROCESSED, kind=context.kind, all_done=bool(fresh))
     return done
 
 
@@ -457,7 +400,8 @@ def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> Ra
 
     `delivery` is an id (locked and read here) or a delivery this transaction inserted.
     """
-    with transaction.atomic():
+    # A delivery that fails drops its deferred rows (batches) with its savepoint.
+    with transaction.atomic(), inserts_deferred():
         if isinstance(delivery, int):
             delivery = (
                 RawEmailDelivery.objects.select_for_update(of=("self",))
@@ -471,7 +415,7 @@ def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> Ra
         conversation = _thread_for(context, inbox, customer)
         content = _content(context)
         if conversation is None:
-            conversation = conversation_open(
+            conversation, delivery.message = conversation_open_with_message(
                 inbox=inbox,
                 customer=customer,
                 subject=context.parsed.subject,
@@ -485,10 +429,9 @@ def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> Ra
                     kind=context.kind,
                 )
         else:
-            message_receive(conversation=conversation, customer=customer, content=content)
-        delivery.message = Message.objects.get(
-            conversation=conversation, client_id=content.client_id
-        )
+            delivery.message = message_receive(
+                conversation=conversation, customer=customer, content=content
+            )
         delivery.save(update_fields=["message", "updated_at"])
     return delivery
 
@@ -503,10 +446,8 @@ def _sender(context: _Context) -> Customer:
     address = context.parsed.from_address or context.raw_email.envelope_from.strip("<>").lower()
     if not address or "@" not in address:
         raise Quarantine("no sender address")
-    customer = customer_get_or_create_by_email(email=address, name=context.parsed.from_name)
-    # Mail from the address came in, so mail to it works again (a no-op unless flagged).
-    customer_email_bounce_clear(email=address)
-    return customer
+    # Mail from the address came in, so mail to it works again (its bounce flag clears).
+    return customer_email_arrived(email=address, name=context.parsed.from_name)
 
 
 def _thread_for(context: _Context, inbox: Inbox, customer: Customer) -> Conversation | None:
@@ -575,14 +516,16 @@ def _cc(parsed: ParsedEmail) -> list[str]:
     return cc
 
 
-def _finish(raw_email: RawEmail, *, state: RawEmailState, kind: RawEmailKind) -> None:
-    """Mark the mail done, unless a delivery added meanwhile still waits for its message."""
-    waiting = RawEmailDelivery.objects.filter(raw_email=OuterRef("pk"), message__isnull=True)
-    updated = (
-        RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.RECEIVED)
-        .filter(~Exists(waiting))
-        .update(state=state, kind=kind, processed_at=timezone.now())
-    )
+def _finish(
+    raw_email: RawEmail, *, state: RawEmailState, kind: RawEmailKind, all_done: bool
+) -> None:
+    """Mark the mail done, unless a delivery added meanwhile still waits for its message
+    (`all_done`: the caller knows none can, so the check is left out)."""
+    rows = RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.RECEIVED)
+    if not all_done:
+        waiting = RawEmailDelivery.objects.filter(raw_email=OuterRef("pk"), message__isnull=True)
+        rows = rows.filter(~Exists(waiting))
+    updated = rows.update(state=state, kind=kind, processed_at=timezone.now())
     if updated:
         raw_email.state, raw_email.kind = state, kind
     logger.info("mail.intake.processed", extra={"raw_email_id": raw_email.pk, "state": state})

@@ -2,7 +2,8 @@
 
 `raw_emails_take_in` (IMAP and import batches) opens an `IntakeCache` for its transaction:
 our addresses (every intake step asks "is this address ours?"), the inboxes with their
-brands, each inbox's acknowledgement templates and promised answer time. A batch lasts
+brands, each inbox's promised answer time (acknowledgements record it; their words are
+written when they are sent, outside the batch). A batch lasts
 about a second, so an admin's edit made meanwhile is seen by the next batch; outside a
 batch nothing is cached and every read goes to the database as before.
 
@@ -22,7 +23,6 @@ from datetime import datetime
 from django.db.models.functions import Lower
 
 from storedesk.inboxes.models import Inbox, InboxAddress
-from storedesk.routing.models import AutoReplyTemplate
 from storedesk.routing.selectors import expected_first_response_at
 
 
@@ -30,7 +30,6 @@ from storedesk.routing.selectors import expected_first_response_at
 class IntakeCache:
     _addresses: dict[str, InboxAddress] | None = None
     _expected: dict[int, datetime] = field(default_factory=dict)
-    _templates: dict[int, dict[str, AutoReplyTemplate]] = field(default_factory=dict)
 
     def addresses(self) -> dict[str, InboxAddress]:
         """Every InboxAddress (with its inbox and brand) by lower-cased address."""
@@ -47,19 +46,6 @@ class IntakeCache:
             if row.inbox_id == inbox_id:
                 return row.inbox
         return None
-
-    def sender_address(self, inbox_id: int) -> str | None:
-        """The address an inbox sends from: its primary one, else the first by name."""
-        rows = [row for row in self.addresses().values() if row.inbox_id == inbox_id]
-        if not rows:
-            return None
-        return min(rows, key=lambda row: (not row.is_primary, row.email)).email
-
-    def auto_reply_template(self, inbox_id: int, language: str) -> AutoReplyTemplate | None:
-        if inbox_id not in self._templates:
-            rows = AutoReplyTemplate.objects.filter(inbox_id=inbox_id)
-            self._templates[inbox_id] = {row.language: row for row in rows}
-        return self._templates[inbox_id].get(language)
 
     def expected_at(self, inbox: Inbox, now: datetime) -> datetime:
         if inbox.pk not in self._expected:

@@ -101,6 +101,10 @@ class OutboundEmail(BaseModel):
     """The outbox: one row per mail to send, written in the transaction that decided it.
 
     `raw` is built once, so every retry sends the same bytes with the same Message-ID.
+    An acknowledgement is recorded by intake as due, with `raw` empty and `draft` holding
+    what only intake knows (the recipient, the customer's Message-ID, the promised answer
+    time); the first send composes and stores its bytes (`auto_reply_build`), keeping the
+    Message-ID chosen at intake. `draft` is {} once `raw` is built.
     """
 
     kind = models.CharField(max_length=16, choices=OutboundKind.choices)
@@ -119,7 +123,8 @@ class OutboundEmail(BaseModel):
     recipients = models.JSONField(default=list)
     # The first recipient, normalised: auto-reply limits count per sender with it.
     recipient_key = models.CharField(max_length=320, blank=True)
-    raw = models.BinaryField()
+    raw = models.BinaryField(blank=True)
+    draft = models.JSONField(default=dict, blank=True)
     state = models.CharField(
         max_length=16, choices=OutboundState.choices, default=OutboundState.QUEUED
     )

@@ -3,7 +3,8 @@
 `outbound_email_enqueue` writes one `OutboundEmail` row holding the finished RFC 5322
 bytes (with a stable Message-ID), so the mail commits together with whatever decided it
 (an agent's reply, a notification) or not at all. Sending happens after commit in
-`storedesk.mail.outbox_send`; every retry sends exactly the stored bytes.
+`storedesk.mail.outbox_send`; every retry sends exactly the stored bytes. (Acknowledgements
+are recorded due and built by the first send: `storedesk.mail.autoreply_send`.)
 
 `OutboxMailPort` is core's outbound-mail port backed by this outbox: set
 STOREDESK_OUTBOUND_MAIL_PORT = "storedesk.mail.outbox.OutboxMailPort".
@@ -246,11 +247,11 @@ def outbound_email_enqueue(
         if message is None:
             raise
         return OutboundEmail.objects.get(message=message)  # a concurrent delivery won
-    _send_task_enqueue(outbound)
+    send_task_enqueue(outbound)
     return outbound
 
 
-def _send_task_enqueue(outbound: OutboundEmail) -> None:
+def send_task_enqueue(outbound: OutboundEmail) -> None:
     # Imported here: tasks.py imports the sending side, which other mail modules import.
     from storedesk.mail.tasks import outbox_send_task
 

@@ -7,7 +7,8 @@ Delivery is at least once, and nothing acknowledged is sent again:
    conditional UPDATE (still QUEUED, still due) takes the claim, counts the attempt and
    moves `next_attempt_at` one lease ahead. A worker that dies mid-send therefore leaves
    the row to be picked up again after the lease.
-2. The bytes are sent outside any transaction.
+2. The bytes are sent outside any transaction. An acknowledgement recorded due by intake
+   has none yet: `auto_reply_build` composes and stores them once, before the first send.
 3. Right after the server's 250 the row becomes SENT in its own short transaction, so a
    later run never sends it again. A crash between the 250 and that commit is the one
    window in which a mail goes out twice, with the same Message-ID (so the recipient's
@@ -32,6 +33,7 @@ from django.utils import timezone
 
 from storedesk.conversations.enums import DeliveryStatus
 from storedesk.conversations.services.delivery import message_delivery_status_set
+from storedesk.mail.autoreply_send import auto_reply_build
 from storedesk.mail.enums import OutboundState
 from storedesk.mail.models import OutboundEmail
 from storedesk.mail.outbox_transport import SendError, Transport, transport_open
@@ -117,6 +119,8 @@ def _send_one(pk: int, *, transport: Transport, now: datetime, report: SendRepor
     if outbound is None:
         return  # finished by someone else meanwhile
     try:
+        if outbound.draft:
+            outbound = auto_reply_build(outbound)  # the only kind recorded due
         refused = transport.send(
             mail_from=outbound.mail_from, recipients=outbound.recipients, raw=bytes(outbound.raw)
         )

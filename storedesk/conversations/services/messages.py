@@ -20,6 +20,7 @@ from storedesk.conversations.enums import (
 )
 from storedesk.conversations.models import Conversation, ConversationCounter, Message, Participant
 from storedesk.conversations.services.attachments import attachments_store, attachments_validate
+from storedesk.conversations.services.deferred import insert_or_defer
 from storedesk.conversations.services.timeline import (
     conversation_publish_update,
     counter_increment,
@@ -115,7 +116,6 @@ def _participants_add(conversation: Conversation, addresses: Sequence[str]) -> N
         )
 
 
-@transaction.atomic
 def conversation_open(
     *,
     inbox: Inbox,
@@ -129,6 +129,22 @@ def conversation_open(
     Records a CREATED event and the message; blocked customers' conversations start in
     spam. Publishes timeline.appended after commit.
     """
+    return conversation_open_with_message(
+        inbox=inbox, customer=customer, subject=subject, content=content, language=language
+    )[0]
+
+
+@transaction.atomic
+def conversation_open_with_message(
+    *,
+    inbox: Inbox,
+    customer: Customer,
+    subject: str,
+    content: MessageContent,
+    language: str = "",
+) -> tuple[Conversation, Message]:
+    """conversation_open, also returning the first message (mail intake links its raw
+    email to it without reading it back)."""
     attachments_validate(content.files)
     now = timezone.now()
     status = ConversationStatus.SPAM if customer.is_blocked else ConversationStatus.NEW
@@ -156,19 +172,19 @@ def conversation_open(
     )
     if Inbox.brand.is_cached(inbox):
         conversation.brand = inbox.brand  # spares callers (auto-replies) a query
-    Participant.objects.create(
-        conversation=conversation, customer=customer, role=ParticipantRole.REQUESTER
+    insert_or_defer(
+        Participant(conversation=conversation, customer=customer, role=ParticipantRole.REQUESTER)
     )
     _participants_add(conversation, content.cc)
     event_insert(conversation=conversation, sequence=1, type=EventType.CREATED, actor=None)
-    _message_create(
+    message = _message_create(
         conversation=conversation,
         kind=MessageKind.INBOUND,
         content=content,
         author_customer=customer,
         sequence=2,
     )
-    return conversation
+    return conversation, message
 
 
 def message_receive(
@@ -258,13 +274,15 @@ def message_reply(
     content: MessageContent,
     status_after: ConversationStatus = ConversationStatus.PENDING,
     delivered: bool = False,
+    signed: bool = True,
 ) -> Message:
     """An agent answers the customer.
 
     The agent's signature (``User.signature``), or when that is blank the inbox's
     (``Inbox.signature``), is appended to the text after the conventional "\\n\\n-- \\n"
     separator, unless the text already ends with it (an agent who typed or pasted it
-    keeps a single copy). The stored text, the HTML built from it and the mail the
+    keeps a single copy); not when `signed` is False (live chat lines: a signature under
+    every line of a chat is noise). The stored text, the HTML built from it and the mail the
     customer receives all carry the signature; the conversation's search text gets only
     the agent's own words.
 
@@ -278,9 +296,17 @@ def message_reply(
     from storedesk.conversations.tasks import message_deliver_task
 
     attachments_validate(content.files)
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+    # The inbox comes with the locked row: its signature is used when the agent has none.
+    conversation = (
+        Conversation.objects.select_for_update(of=("self",))
+        .select_related("inbox")
+        .get(pk=conversation.pk)
+    )
     typed_text = content.text
-    content = _with_signature(content, author.signature.strip() or conversation.inbox.signature)
+    if signed:
+        content = _with_signature(
+            content, author.signature.strip() or conversation.inbox.signature
+        )
     message = _message_create(
         conversation=conversation,
         kind=MessageKind.OUTBOUND,

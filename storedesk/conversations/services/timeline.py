@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
 from typing import Any
 
@@ -16,7 +17,13 @@ from django.db.models import Field, Model
 from storedesk.accounts.models import User
 from storedesk.conversations.enums import EventType
 from storedesk.conversations.models import Conversation, ConversationEvent
-from storedesk.core.realtime import conversation_group, inbox_agents_group, publish_on_commit
+from storedesk.conversations.services.deferred import insert_or_defer
+from storedesk.core.realtime import (
+    conversation_group,
+    inbox_agents_group,
+    publish_now,
+    publish_on_commit,
+)
 from storedesk.core.realtime_events import (
     CONVERSATION_UPDATED,
     TIMELINE_APPENDED,
@@ -85,13 +92,16 @@ def event_insert(
     actor: User | None,
     data: dict[str, Any] | None = None,
 ) -> ConversationEvent:
-    """event_record with a sequence number the caller already reserved."""
-    event = ConversationEvent.objects.create(
-        conversation=conversation,
-        sequence=sequence,
-        type=type,
-        actor=actor,
-        data=data or {},
+    """event_record with a sequence number the caller already reserved. Inside
+    `inserts_deferred` (mail intake batches) the row is written at the block's end."""
+    event = insert_or_defer(
+        ConversationEvent(
+            conversation=conversation,
+            sequence=sequence,
+            type=type,
+            actor=actor,
+            data=data or {},
+        )
     )
     timeline_publish(conversation=conversation, sequence=event.sequence)
     return event
@@ -111,8 +121,12 @@ def live_updates_coalesced() -> Iterator[None]:
     For bulk writers (mail intake batches): one pass through the channel layer per commit
     instead of an event loop round trip per event and group. Enter it inside the
     transaction (atomic block) whose commit publishes. Each event is still collected by its
-    own on_commit hook, so events of a rolled-back savepoint are never sent.
+    own on_commit hook, so events of a rolled-back savepoint are never sent. Nested blocks
+    join the outermost one.
     """
+    if _coalesced.get() is not None:
+        yield  # inside another coalesced block: its commit publishes these too
+        return
     pending: _Pending = []
     token = _coalesced.set(pending)
     try:
@@ -131,20 +145,52 @@ def _publish(groups: list[str], event: RealtimeEvent) -> None:
         transaction.on_commit(lambda: pending.append((groups, event)))
 
 
+def publish_reserved_on_commit(events: Callable[[], _Pending]) -> None:
+    """Publish after commit the events that `events()` returns then, in this call's place.
+
+    For a writer that must go out before the live updates of what it is about to write
+    (chat.entry before timeline.appended) but knows its events only after writing: the
+    place in the commit's order is taken now. Coalesced inside `live_updates_coalesced`.
+    """
+    pending = _coalesced.get()
+    if pending is None:
+        transaction.on_commit(lambda: _publish_each(events()))
+    else:
+        transaction.on_commit(lambda: pending.extend(events()))
+
+
+def _publish_each(pending: _Pending) -> None:
+    for groups, event in pending:
+        publish_now(groups, event)
+
+
 def _publish_together(pending: _Pending) -> None:
-    """core.realtime.publish_now for many events in one event loop run."""
+    """core.realtime.publish_now for many events in one event loop run.
+
+    Events go out in order per group and conversation (a socket relies on chat.entry
+    coming before the same entry's timeline.appended); different groups and conversations
+    go out side by side, since each send is several round trips to Redis.
+    """
     layer = get_channel_layer()
     if layer is None or not pending:
         return
+    chains: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    for groups, event in pending:
+        message: dict[str, Any] = {"type": "realtime.event", "event": event.as_dict()}
+        for group in groups:
+            chains.setdefault((group, event.conversation_id), []).append(message)
+
+    async def send_in_order(group: str, messages: list[dict[str, Any]]) -> None:
+        for message in messages:
+            try:
+                await layer.group_send(group, message)
+            except Exception:  # a lost live update must never break the write
+                logger.exception("realtime.publish.failed", extra={"group": group})
 
     async def send_all() -> None:
-        for groups, event in pending:
-            message: dict[str, Any] = {"type": "realtime.event", "event": event.as_dict()}
-            for group in groups:
-                try:
-                    await layer.group_send(group, message)
-                except Exception:  # a lost live update must never break the write
-                    logger.exception("realtime.publish.failed", extra={"group": group})
+        await asyncio.gather(
+            *(send_in_order(group, messages) for (group, _), messages in chains.items())
+        )
 
     async_to_sync(send_all)()
 

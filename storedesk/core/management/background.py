@@ -160,7 +160,8 @@ class SchedulerService(ThreadService):
         except Exception:
             logger.exception("background.scheduler.enqueue_failed %s", job.name)
         else:
-            logger.info("background.scheduler.enqueued %s", job.name)
+            # Routine, every few seconds: at INFO it would drown the log of `make run`.
+            logger.debug("background.scheduler.enqueued %s", job.name)
 
 
 class ServiceGroup:

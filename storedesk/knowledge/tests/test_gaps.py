@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 from collections import Counter
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.test import Client
@@ -22,6 +21,7 @@ from storedesk.conversations.services.messages import (
     conversation_open,
     message_reply,
 )
+from storedesk.core.tests.shared_data import shared_data_dir
 from storedesk.customers.tests.factories import create_customer
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
@@ -34,10 +34,6 @@ from storedesk.knowledge.services.search_log import search_log_record
 from storedesk.knowledge.tests.factories import create_article
 
 pytestmark = pytest.mark.django_db
-
-# The shared data sets sit beside the checkout (../shared/data), never inside it.
-SHARED_DATA = Path(__file__).resolve().parents[3].parent / "shared" / "data"
-FAQ_QUERIES = SHARED_DATA / "faq" / "stackfaq_queries_dev.jsonl"
 
 
 def test_similar_questions_cluster_together_across_languages() -> None:
@@ -63,11 +59,11 @@ def test_empty_and_number_only_texts_are_left_out() -> None:
     assert cluster(vectors) == [[2, 3]]
 
 
-@pytest.mark.skipif(not FAQ_QUERIES.exists(), reason="shared FAQ data set not present")
 def test_paraphrases_of_one_question_mostly_share_a_cluster() -> None:
     """StackFAQ's dev queries are paraphrases labelled with the question they ask: the
     clusters (of two or more) should be mostly one question each."""
-    rows = [json.loads(line) for line in FAQ_QUERIES.read_text().splitlines()[:300]]
+    queries = shared_data_dir() / "faq" / "stackfaq_queries_dev.jsonl"
+    rows = [json.loads(line) for line in queries.read_text().splitlines()[:300]]
     groups = cluster(tfidf_vectors([Document(r["query"], "en") for r in rows]))
     multi = [g for g in groups if len(g) > 1]
     clustered = sum(len(g) for g in multi)

@@ -26,21 +26,23 @@ from storedesk.conversations.services.delivery import message_bounce_record
 from storedesk.conversations.services.messages import MessageContent, message_reply
 from storedesk.conversations.status_links import status_token_read
 from storedesk.conversations.tests.factories import create_conversation
+from storedesk.core.tests.shared_data import shared_data_dir, shared_data_files
 from storedesk.customers.services import customer_set_blocked
 from storedesk.customers.tests.factories import create_customer
 from storedesk.inboxes.enums import Channel
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
-from storedesk.mail.autoreply_send import auto_reply_send
+from storedesk.mail.autoreply_send import auto_reply_build, auto_reply_send
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailKind, RawEmailState
-from storedesk.mail.intake import raw_email_process, raw_email_receive
-from storedesk.mail.models import OutboundEmail, RawEmail, ReplyToken
-from storedesk.mail.tests.factories import create_outbound_email, make_raw_email
+from storedesk.mail.intake import raw_email_receive
+from storedesk.mail.models import OutboundEmail, ReplyToken
+from storedesk.mail.tests.factories import (
+    create_outbound_email,
+    make_dsn,
+    make_raw_email,
+    receive_and_process,
+)
 
-EMAILS = Path(__file__).resolve().parents[4] / "shared" / "data" / "emails"
-if not EMAILS.is_dir():  # the work tree may sit elsewhere; shared/ is always beside main
-    EMAILS = Path("/work/shared/data/emails")
-AUTO_REPLIES = sorted((EMAILS / "autoreply").glob("*.eml"))
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 MONDAY_1500 = datetime(2026, 3, 16, 15, tzinfo=STOCKHOLM)
 _STATUS_LINK = re.compile(r"https?://\S+/portal/status/([^/\s]+)/")
@@ -48,16 +50,8 @@ _STATUS_LINK = re.compile(r"https?://\S+/portal/status/([^/\s]+)/")
 pytestmark = pytest.mark.django_db
 
 
-def receive_and_process(raw: bytes, *, envelope_from: str = "kim@example.com") -> RawEmail:
-    raw_email = raw_email_receive(
-        raw=raw,
-        source=IntakeSource.SMTP,
-        recipients=["support@shop.example"],
-        envelope_from=envelope_from,
-    )
-    raw_email_process(raw_email=raw_email)
-    raw_email.refresh_from_db()
-    return raw_email
+# A real envelope sender: mail from the null sender (MAIL FROM:<>) is never answered.
+KIM = "kim@example.com"
 
 
 def acknowledgements() -> list[OutboundEmail]:
@@ -65,7 +59,7 @@ def acknowledgements() -> list[OutboundEmail]:
 
 
 def parsed_mail(outbound: OutboundEmail) -> EmailMessage:
-    return message_from_bytes(bytes(outbound.raw), policy=policy.default)
+    return message_from_bytes(bytes(auto_reply_build(outbound).raw), policy=policy.default)
 
 
 def text_of(mail: EmailMessage) -> str:
@@ -80,7 +74,7 @@ def text_of(mail: EmailMessage) -> str:
 def test_new_email_conversation_gets_one_threaded_acknowledgement(email_inbox: Inbox) -> None:
     create_customer(email="kim@example.com", name="Kim Lee", language="sv")
 
-    receive_and_process(make_raw_email(message_id="<first@example.com>"))
+    receive_and_process(make_raw_email(message_id="<first@example.com>"), envelope_from=KIM)
 
     conversation = Conversation.objects.get()
     (outbound,) = acknowledgements()
@@ -117,7 +111,7 @@ def test_promised_time_follows_the_controlled_clock(email_inbox: Inbox) -> None:
 
 
 def test_a_reply_to_an_existing_conversation_gets_none(email_inbox: Inbox) -> None:
-    receive_and_process(make_raw_email(message_id="<first@example.com>"))
+    receive_and_process(make_raw_email(message_id="<first@example.com>"), envelope_from=KIM)
     (first,) = acknowledgements()
 
     receive_and_process(
@@ -125,7 +119,8 @@ def test_a_reply_to_an_existing_conversation_gets_none(email_inbox: Inbox) -> No
             subject="Re: Where is my order?",
             in_reply_to=first.header_message_id,
             references=[first.header_message_id],
-        )
+        ),
+        envelope_from=KIM,
     )
 
     assert Conversation.objects.count() == 1
@@ -168,7 +163,7 @@ def test_the_intakes_verdict_on_the_mail_decides_automatic(email_inbox: Inbox) -
 # --- never to machines -------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", AUTO_REPLIES, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_data_files("emails/autoreply"))
 def test_real_auto_replies_get_none(email_inbox: Inbox, path: Path) -> None:
     raw_email = receive_and_process(path.read_bytes(), envelope_from="sender@example.org")
 
@@ -179,7 +174,7 @@ def test_real_auto_replies_get_none(email_inbox: Inbox, path: Path) -> None:
 
 
 def test_the_corpus_is_there() -> None:
-    assert len(AUTO_REPLIES) == 6
+    assert len(list((shared_data_dir() / "emails" / "autoreply").glob("*.eml"))) == 6
 
 
 @pytest.mark.parametrize(
@@ -211,7 +206,7 @@ def test_machine_senders_get_none(email_inbox: Inbox, raw: bytes, envelope_from:
 def test_our_own_address_gets_none(email_inbox: Inbox) -> None:
     create_inbox(brand=email_inbox.brand, address="sales@shop.example")
 
-    receive_and_process(make_raw_email(from_="Sales <sales@shop.example>"))
+    receive_and_process(make_raw_email(from_="Sales <sales@shop.example>"), envelope_from=KIM)
 
     assert OutboundEmail.objects.count() == 0
 
@@ -244,7 +239,7 @@ def test_a_blocked_customer_gets_none(email_inbox: Inbox) -> None:
     customer = create_customer(email="kim@example.com")
     customer_set_blocked(customer=customer, is_blocked=True)
 
-    receive_and_process(make_raw_email())
+    receive_and_process(make_raw_email(), envelope_from=KIM)
 
     assert Conversation.objects.get().status == ConversationStatus.SPAM
     assert OutboundEmail.objects.count() == 0
@@ -339,28 +334,6 @@ def create_brand_with_web_form() -> Brand:
 
 
 # --- bounces -----------------------------------------------------------------------------------
-
-
-def make_dsn(*, original_message_id: str, recipient: str = "kim@example.com") -> bytes:
-    return (
-        "From: Mail Delivery System <MAILER-DAEMON@mx.example.com>\r\n"
-        "To: support@shop.example\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\n"
-        "Message-ID: <dsn-7@mx.example.com>\r\n"
-        "MIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n'
-        "\r\n--B\r\nContent-Type: text/plain\r\n\r\n"
-        f"Your message to {recipient} could not be delivered.\r\n"
-        "--B\r\nContent-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.example.com\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\n"
-        "Action: failed\r\nStatus: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
-        "--B\r\nContent-Type: text/rfc822-headers\r\n\r\n"
-        f"Message-ID: {original_message_id}\r\nFrom: support@shop.example\r\n"
-        f"To: {recipient}\r\nSubject: Re: Where is my order?\r\n"
-        "--B--\r\n"
-    ).encode()
 
 
 def test_a_bounced_reply_shows_in_the_timeline(email_inbox: Inbox, agent: User) -> None:

@@ -14,8 +14,12 @@ from storedesk.customers.models import Customer, CustomerIdentity
 from storedesk.customers.services import customer_email_bounce_clear, customer_email_bounce_flag
 from storedesk.inboxes.models import Inbox
 from storedesk.mail.models import OutboundEmail
-from storedesk.mail.tests.factories import create_outbound_email, make_raw_email
-from storedesk.mail.tests.test_intake import make_dsn, receive_and_process
+from storedesk.mail.tests.factories import (
+    create_outbound_email,
+    make_dsn,
+    make_raw_email,
+    receive_and_process,
+)
 
 pytestmark = pytest.mark.django_db
 

@@ -49,17 +49,10 @@ from storedesk.mail.models import (
     RawEmail,
     RawEmailDelivery,
 )
-from storedesk.mail.tests.crash_harness import (
-    CRASH_RATE_ENV,
-    Mta,
-    Sent,
-    Supervisor,
-    free_port,
-    messages_make,
-    sha256,
-)
+from storedesk.mail.tests.crash_harness import CRASH_RATE_ENV
+from storedesk.mail.tests.crash_mta import Mta, Sent, free_port, messages_make, sha256
+from storedesk.mail.tests.crash_supervisor import Supervisor
 from storedesk.mail.tests.dovecot import PASSWORD, DovecotServer
-from storedesk.mail.tests.test_imap import dovecot  # noqa: F401  (the private Dovecot fixture)
 
 # Real child processes use their own connections: the test data must be committed.
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.xdist_group("crash")]
@@ -327,7 +320,7 @@ STORED_SQL = "SELECT COUNT(*) FROM mail_rawemail"
 def test_kill_9_while_fetching_resumes_exactly(
     shared_database: SharedDatabase,
     supervisors: list[Supervisor],
-    dovecot: DovecotServer,  # noqa: F811  (the fixture imported above)
+    dovecot: DovecotServer,
     tmp_path: Path,
     seed: int,
 ) -> None:

@@ -3,14 +3,10 @@
 from __future__ import annotations
 
 import imaplib
-import os
-import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Iterator
 from io import StringIO
-from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -24,27 +20,10 @@ from storedesk.mail.imap_idle import mailbox_wait
 from storedesk.mail.intake import raw_email_receive
 from storedesk.mail.models import ImapAccount, ImapFolderState, RawEmail, RawEmailDelivery
 from storedesk.mail.tasks import mailbox_poll_all_task
-from storedesk.mail.tests.dovecot import (
-    PASSWORD,
-    DovecotServer,
-    dovecot_missing_reason,
-    dovecot_start,
-)
-from storedesk.mail.tests.factories import make_raw_email
+from storedesk.mail.tests.dovecot import DovecotServer
+from storedesk.mail.tests.factories import create_imap_account, make_raw_email
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(scope="session")
-def dovecot() -> Iterator[DovecotServer]:
-    reason = dovecot_missing_reason()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"CI=true but {reason}", pytrace=False)
-        pytest.skip(reason)
-    server = dovecot_start(Path(tempfile.mkdtemp(prefix="storedesk-dovecot-")))
-    yield server
-    server.stop()
 
 
 @pytest.fixture
@@ -55,21 +34,7 @@ def user() -> str:
 
 @pytest.fixture
 def account(dovecot: DovecotServer, user: str, email_inbox: Inbox) -> ImapAccount:
-    return create_account(dovecot, user=user, inbox=email_inbox)
-
-
-def create_account(
-    server: DovecotServer, *, user: str, inbox: Inbox, **fields: object
-) -> ImapAccount:
-    values: dict[str, object] = {
-        "host": "127.0.0.1",
-        "port": server.port,
-        "security": ImapSecurity.NONE,
-        "username": user,
-        "password": PASSWORD,
-    }
-    values.update(fields)
-    return ImapAccount.objects.create(inbox=inbox, **values)
+    return create_imap_account(dovecot, user=user, inbox=email_inbox)
 
 
 def flags_by_uid(server: DovecotServer, user: str, folder: str = "INBOX") -> dict[int, bytes]:
@@ -197,7 +162,9 @@ def test_same_mail_by_smtp_and_imap_is_stored_once(
 def test_chosen_folders_are_each_fetched(
     dovecot: DovecotServer, user: str, email_inbox: Inbox
 ) -> None:
-    account = create_account(dovecot, user=user, inbox=email_inbox, folders=["INBOX", "Web Shop"])
+    account = create_imap_account(
+        dovecot, user=user, inbox=email_inbox, folders=["INBOX", "Web Shop"]
+    )
     dovecot.append(user, make_raw_email(subject="In inbox"))
     dovecot.append(user, make_raw_email(subject="In web shop"), folder="Web Shop")
 
@@ -213,7 +180,7 @@ def test_chosen_folders_are_each_fetched(
 def test_missing_folder_is_reported_and_the_others_still_fetched(
     dovecot: DovecotServer, user: str, email_inbox: Inbox
 ) -> None:
-    account = create_account(dovecot, user=user, inbox=email_inbox, folders=["Gone", "INBOX"])
+    account = create_imap_account(dovecot, user=user, inbox=email_inbox, folders=["Gone", "INBOX"])
     dovecot.append(user, make_raw_email())
 
     report = mailbox_poll(account=account)
@@ -229,7 +196,7 @@ def test_missing_folder_is_reported_and_the_others_still_fetched(
 def test_wrong_password_gives_a_clear_error(
     dovecot: DovecotServer, user: str, email_inbox: Inbox
 ) -> None:
-    account = create_account(dovecot, user=user, inbox=email_inbox, password="wrong")  # noqa: S106
+    account = create_imap_account(dovecot, user=user, inbox=email_inbox, password="wrong")  # noqa: S106
     dovecot.append(user, make_raw_email())
 
     report = mailbox_poll(account=account)
@@ -310,7 +277,7 @@ def test_connection_test_passes_for_a_working_account(account: ImapAccount) -> N
 def test_one_failing_account_does_not_stop_the_others(
     dovecot: DovecotServer, user: str, account: ImapAccount
 ) -> None:
-    broken = create_account(dovecot, user=user, inbox=account.inbox, password="wrong")  # noqa: S106
+    broken = create_imap_account(dovecot, user=user, inbox=account.inbox, password="wrong")  # noqa: S106
     dovecot.append(user, make_raw_email())
 
     reports = mailbox_poll_all()

@@ -13,6 +13,7 @@ from django.db.models import Model
 from pytest_django.fixtures import Settings
 
 from storedesk.conversations.models import Conversation, ConversationEvent, Message
+from storedesk.core.tests.shared_data import shared_data_dir
 from storedesk.customers.models import Customer
 from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.mail.enums import IntakeSource, RawEmailKind, RawEmailState
@@ -21,7 +22,6 @@ from storedesk.mail.tests.factories import make_raw_email
 
 pytestmark = pytest.mark.django_db
 
-SHARED_EMAILS = Path(__file__).resolve().parents[4] / "shared" / "data" / "emails"
 REAL_FILES = (
     "charsets/flanker-bilingual-simple.eml",  # a personal mail: a new conversation
     "autoreply/sisimai-rfc3834-01.eml",  # an out-of-office reply: a new conversation
@@ -81,7 +81,7 @@ def _eml_folder(root: Path) -> Path:
     (folder / "nested").mkdir(parents=True)
     for index, name in enumerate(REAL_FILES):
         target = folder / ("nested" if index % 2 else "") / f"{index}-{Path(name).name}"
-        target.write_bytes((SHARED_EMAILS / name).read_bytes())
+        target.write_bytes((shared_data_dir() / "emails" / name).read_bytes())
     (folder / "nested" / "malformed.eml").write_bytes(b"garbage without any header lines")
     (folder / "notes.txt").write_text("not mail, ignored")
     (folder / "gone.eml").symlink_to(folder / "missing-target.eml")

@@ -18,6 +18,7 @@ from storedesk.conversations.enums import ConversationStatus, DeliveryStatus
 from storedesk.conversations.models import Attachment, Conversation, Message
 from storedesk.conversations.services.messages import MessageContent, message_reply
 from storedesk.conversations.tests.factories import create_conversation
+from storedesk.core.tests.shared_data import shared_data_files
 from storedesk.customers.models import Customer
 from storedesk.customers.services import customer_set_blocked
 from storedesk.customers.tests.factories import create_customer
@@ -33,26 +34,15 @@ from storedesk.mail.intake import (
     raw_email_reprocess,
 )
 from storedesk.mail.models import OutboundEmail, RawEmail, RawEmailDelivery
-from storedesk.mail.tests.factories import create_outbound_email, make_raw_email
-
-EMAILS = Path(__file__).resolve().parents[4] / "shared" / "data" / "emails"
-if not EMAILS.is_dir():  # the work tree may sit elsewhere; shared/ is always beside main
-    EMAILS = Path("/work/shared/data/emails")
+from storedesk.mail.tests.factories import (
+    create_outbound_email,
+    make_dsn,
+    make_raw_email,
+    receive,
+    receive_and_process,
+)
 
 pytestmark = pytest.mark.django_db
-
-
-def receive(raw: bytes, *recipients: str) -> RawEmail:
-    return raw_email_receive(
-        raw=raw, source=IntakeSource.SMTP, recipients=list(recipients or ["support@shop.example"])
-    )
-
-
-def receive_and_process(raw: bytes, *recipients: str) -> RawEmail:
-    raw_email = receive(raw, *recipients)
-    raw_email_process(raw_email=raw_email)
-    raw_email.refresh_from_db()
-    return raw_email
 
 
 # --- the header scan -------------------------------------------------------------------------
@@ -373,36 +363,6 @@ def test_auto_reply_to_our_mail_threads(email_inbox: Inbox) -> None:
 # --- bounces ---------------------------------------------------------------------------------
 
 
-def make_dsn(*, original_message_id: str, recipient: str = "kim@example.com") -> bytes:
-    return (
-        "From: Mail Delivery System <MAILER-DAEMON@mx.shop.example>\r\n"
-        "To: support@shop.example\r\n"
-        "Subject: Undelivered Mail Returned to Sender\r\n"
-        "Message-ID: <dsn-1@mx.shop.example>\r\n"
-        "Auto-Submitted: auto-replied\r\n"
-        "MIME-Version: 1.0\r\n"
-        'Content-Type: multipart/report; report-type=delivery-status; boundary="B"\r\n'
-        "\r\n"
-        "--B\r\n"
-        "Content-Type: text/plain\r\n\r\n"
-        f"Your message to {recipient} could not be delivered.\r\n"
-        "--B\r\n"
-        "Content-Type: message/delivery-status\r\n\r\n"
-        "Reporting-MTA: dns; mx.shop.example\r\n\r\n"
-        f"Final-Recipient: rfc822; {recipient}\r\n"
-        "Action: failed\r\n"
-        "Status: 5.1.1\r\n"
-        "Diagnostic-Code: smtp; 550 5.1.1 user unknown\r\n"
-        "--B\r\n"
-        "Content-Type: text/rfc822-headers\r\n\r\n"
-        f"Message-ID: {original_message_id}\r\n"
-        "From: support@shop.example\r\n"
-        f"To: {recipient}\r\n"
-        "Subject: Re: Parcel missing\r\n"
-        "--B--\r\n"
-    ).encode()
-
-
 def test_bounce_marks_our_outbound_mail_bounced(email_inbox: Inbox, agent: User) -> None:
     conversation = create_conversation(inbox=email_inbox)
     reply = message_reply(conversation=conversation, author=agent, content=MessageContent("Hi"))
@@ -431,18 +391,17 @@ def test_bounce_of_unknown_mail_is_ignored(email_inbox: Inbox) -> None:
     assert OutboundEmail.objects.count() == 0
 
 
-@pytest.mark.parametrize(
-    "path",
-    sorted(
-        p.name
-        for p in (EMAILS / "bounce").glob("*.eml")
-        if "is-not-bounce" not in p.name and "arf" not in p.name
-    )
-    if (EMAILS / "bounce").is_dir()
-    else [],
-)
-def test_real_bounces_never_become_conversations(email_inbox: Inbox, path: str) -> None:
-    raw = (EMAILS / "bounce" / path).read_bytes()
+# The corpus's bounce folder also holds an abuse report and a message that is no bounce.
+REAL_BOUNCES = [
+    param
+    for param in shared_data_files("emails/bounce")
+    if not any(word in str(param.id) for word in ("is-not-bounce", "arf"))
+]
+
+
+@pytest.mark.parametrize("path", REAL_BOUNCES)
+def test_real_bounces_never_become_conversations(email_inbox: Inbox, path: Path) -> None:
+    raw = path.read_bytes()
 
     raw_email = receive_and_process(raw)
 

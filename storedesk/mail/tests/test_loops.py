@@ -6,18 +6,17 @@ from pathlib import Path
 
 import pytest
 
+from storedesk.core.tests.shared_data import shared_data_dir, shared_data_files
 from storedesk.mail.enums import RawEmailKind
 from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
 from storedesk.mail.mime import ParsedEmail, parse_email
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "emails"
-
 
 def parse_file(folder: str, name: str) -> ParsedEmail:
-    return parse_email((CORPUS / folder / name).read_bytes())
+    return parse_email((shared_data_dir() / "emails" / folder / name).read_bytes())
 
 
-@pytest.mark.parametrize("path", sorted((CORPUS / "autoreply").glob("*.eml")), ids=lambda p: p.name)
+@pytest.mark.parametrize("path", shared_data_files("emails/autoreply"))
 def test_corpus_auto_replies(path: Path) -> None:
     parsed = parse_email(path.read_bytes())
 
@@ -111,7 +110,7 @@ def test_corpus_bounces(name: str, expected: Bounce) -> None:
 
 
 def test_every_bounce_file_is_covered() -> None:
-    names = {path.name for path in (CORPUS / "bounce").glob("*.eml")}
+    names = {path.name for path in (shared_data_dir() / "emails" / "bounce").glob("*.eml")}
 
     assert names == {*BOUNCES, "sisimai-arf-01.eml", "sisimai-is-not-bounce-01.eml"}
 

@@ -14,9 +14,9 @@ from pathlib import Path
 import pytest
 from django.test import override_settings
 
+from storedesk.core.tests.shared_data import shared_data_dir, shared_data_files
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
 
-CORPUS = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "emails"
 OWN = Path(__file__).resolve().parent / "eml"
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
@@ -25,8 +25,8 @@ HANGUL = re.compile(r"[\uac00-\ud7af]")
 KANA = re.compile(r"[\u3040-\u30ff]")
 
 
-def corpus(folder: str) -> list[Path]:
-    return sorted((CORPUS / folder).glob("*.eml"))
+def corpus_file(folder: str, name: str) -> Path:
+    return shared_data_dir() / "emails" / folder / name
 
 
 def parse_file(path: Path) -> ParsedEmail:
@@ -34,14 +34,22 @@ def parse_file(path: Path) -> ParsedEmail:
 
 
 def test_corpus_is_there() -> None:
-    counts = {folder: len(corpus(folder)) for folder in ("charsets", "malformed", "autoreply")}
+    emails = shared_data_dir() / "emails"
+    counts = {
+        folder: len(list((emails / folder).glob("*.eml")))
+        for folder in ("charsets", "malformed", "autoreply")
+    }
     assert counts == {"charsets": 10, "malformed": 7, "autoreply": 6}
 
 
 @pytest.mark.parametrize(
     "path",
-    [*corpus("charsets"), *corpus("malformed"), *corpus("autoreply"), *corpus("bounce")],
-    ids=lambda p: p.name,
+    [
+        *shared_data_files("emails/charsets"),
+        *shared_data_files("emails/malformed"),
+        *shared_data_files("emails/autoreply"),
+        *shared_data_files("emails/bounce"),
+    ],
 )
 def test_every_corpus_file_parses(path: Path) -> None:
     parsed = parse_file(path)
@@ -95,7 +103,7 @@ CHARSET_CASES = [
 def test_corpus_charsets(
     name: str, attribute: str, expected: str, script: re.Pattern[str] | None
 ) -> None:
-    value = getattr(parse_file(CORPUS / "charsets" / name), attribute)
+    value = getattr(parse_file(corpus_file("charsets", name)), attribute)
 
     assert expected in value
     assert "\ufffd" not in value
@@ -104,7 +112,9 @@ def test_corpus_charsets(
 
 
 def test_bogus_charset_is_recorded() -> None:
-    parsed = parse_file(CORPUS / "charsets" / "spamassassin-spam-00217-bogus-charset-default.eml")
+    parsed = parse_file(
+        corpus_file("charsets", "spamassassin-spam-00217-bogus-charset-default.eml")
+    )
 
     assert "unknown charset 'DEFAULT_CHARSET'" in parsed.defects
     assert parsed.charset_repairs is True
@@ -128,7 +138,7 @@ MALFORMED_CASES = [
 
 @pytest.mark.parametrize(("name", "expected_text", "defect"), MALFORMED_CASES)
 def test_corpus_malformed(name: str, expected_text: str, defect: str | None) -> None:
-    parsed = parse_file(CORPUS / "malformed" / name)
+    parsed = parse_file(corpus_file("malformed", name))
 
     assert expected_text in parsed.text
     if defect is not None:
@@ -136,7 +146,7 @@ def test_corpus_malformed(name: str, expected_text: str, defect: str | None) -> 
 
 
 def test_malformed_headers_keep_their_utf8() -> None:
-    parsed = parse_file(CORPUS / "malformed" / "flanker-mailformed-headers.eml")
+    parsed = parse_file(corpus_file("malformed", "flanker-mailformed-headers.eml"))
 
     assert parsed.from_address == "headers@gmail.com"
     assert parsed.from_name.startswith("Юникод запрещен")
@@ -144,7 +154,7 @@ def test_malformed_headers_keep_their_utf8() -> None:
 
 
 def test_enclosed_message_becomes_eml_attachment() -> None:
-    parsed = parse_file(CORPUS / "malformed" / "flanker-enclosed-bad-encoding.eml")
+    parsed = parse_file(corpus_file("malformed", "flanker-enclosed-bad-encoding.eml"))
 
     [forwarded] = parsed.forwarded
     assert forwarded.filename == "Thanks!.eml"
@@ -154,7 +164,7 @@ def test_enclosed_message_becomes_eml_attachment() -> None:
 
 
 def test_headers_and_ids() -> None:
-    parsed = parse_file(CORPUS / "autoreply" / "sisimai-rfc3834-03.eml")
+    parsed = parse_file(corpus_file("autoreply", "sisimai-rfc3834-03.eml"))
 
     assert parsed.message_id == "7e23258d-247f-479e-996d-e01f0f30af85-vac@apple.example.com"
     assert parsed.in_reply_to == ["25203A4E-F90F-4A14-BF51-3E7B9D39BE8E@libsisimai.org"]

@@ -13,7 +13,7 @@ from storedesk.inboxes.models import Inbox
 from storedesk.mail.enums import ImapSecurity
 from storedesk.mail.models import ImapAccount
 from storedesk.mail.tests.dovecot import PASSWORD, DovecotServer
-from storedesk.mail.tests.test_imap import create_account, dovecot  # noqa: F401  (session server)
+from storedesk.mail.tests.factories import create_imap_account
 from storedesk.routing.models import AutoReplyTemplate
 
 pytestmark = pytest.mark.django_db
@@ -125,22 +125,22 @@ def _user() -> str:
 
 
 def test_connection_test_succeeds(
-    dovecot: DovecotServer,  # noqa: F811
+    dovecot: DovecotServer,
     email_inbox: Inbox,
     admin_client: Client,
 ) -> None:
-    account = create_account(dovecot, user=_user(), inbox=email_inbox)
+    account = create_imap_account(dovecot, user=_user(), inbox=email_inbox)
     page = _test_connection(admin_client, account)
     assert 'data-imap-test-result="ok"' in page
     assert "Connected, logged in and opened INBOX." in page
 
 
 def test_connection_test_reports_a_wrong_password(
-    dovecot: DovecotServer,  # noqa: F811
+    dovecot: DovecotServer,
     email_inbox: Inbox,
     admin_client: Client,
 ) -> None:
-    account = create_account(dovecot, user=_user(), inbox=email_inbox, password=PASSWORD + "x")
+    account = create_imap_account(dovecot, user=_user(), inbox=email_inbox, password=PASSWORD + "x")
     page = _test_connection(admin_client, account)
     assert 'data-imap-test-result="error"' in page
     assert "Login failed for" in page
@@ -148,20 +148,22 @@ def test_connection_test_reports_a_wrong_password(
 
 
 def test_connection_test_reports_a_missing_folder(
-    dovecot: DovecotServer,  # noqa: F811
+    dovecot: DovecotServer,
     email_inbox: Inbox,
     admin_client: Client,
 ) -> None:
-    account = create_account(dovecot, user=_user(), inbox=email_inbox, folders=["Nowhere"])
+    account = create_imap_account(dovecot, user=_user(), inbox=email_inbox, folders=["Nowhere"])
     assert "Cannot open folder &#x27;Nowhere&#x27;" in _test_connection(admin_client, account)
 
 
 def test_connection_test_reports_tls_on_a_plain_port(
-    dovecot: DovecotServer,  # noqa: F811
+    dovecot: DovecotServer,
     email_inbox: Inbox,
     admin_client: Client,
 ) -> None:
-    account = create_account(dovecot, user=_user(), inbox=email_inbox, security=ImapSecurity.TLS)
+    account = create_imap_account(
+        dovecot, user=_user(), inbox=email_inbox, security=ImapSecurity.TLS
+    )
     page = _test_connection(admin_client, account)
     assert f"TLS with 127.0.0.1:{dovecot.port} failed" in page
 

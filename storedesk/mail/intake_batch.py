@@ -1,0 +1,85 @@
+"""Batches of mail stored and processed in one transaction (the IMAP fetcher, the importer).
+
+The callers acknowledge nothing per mail: the IMAP fetcher's resume point moves in the
+batch's commit, the importer counts at the end. So both intake steps
+(`storedesk.mail.intake`) run for the whole batch in one durable transaction, each mail
+in its own savepoint (docs/subsystems/email.md, "Batches").
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from django.db import DatabaseError, transaction
+
+from storedesk.conversations.services.deferred import inserts_deferred
+from storedesk.conversations.services.timeline import live_updates_coalesced
+from storedesk.core.tasks import enqueue_on_commit
+from storedesk.mail.enums import RawEmailState
+from storedesk.mail.intake import Stored, raw_email_process_stored, raw_email_store
+from storedesk.mail.intake_cache import intake_cache_open
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class InboundMail:
+    """One mail of a batch for `raw_emails_take_in`."""
+
+    raw: bytes
+    recipients: Sequence[str]
+    envelope_from: str = ""
+
+
+def raw_emails_take_in(
+    *,
+    mails: Sequence[InboundMail],
+    source: str,
+    before_commit: Callable[[], None] | None = None,
+) -> list[Stored]:
+    """Store and process a batch of mails in one durable transaction (IMAP, import).
+
+    Each mail is stored as `raw_email_receive` stores it (the unique dedupe_key decides) and
+    processed at once as `raw_email_process` does, in its own savepoint: a mail that cannot
+    be parsed or processed is quarantined and the batch goes on; a database error while
+    processing one mail rolls back only its processing (the stored mail stays RECEIVED and
+    is processed again after commit). Any other database error rolls back the whole batch,
+    which the caller may then retry: nothing of it was acknowledged. `before_commit` runs
+    last inside the transaction (the IMAP fetcher moves its resume point there, so the
+    point and the mails commit together).
+
+    Caches per batch what every mail reads (intake_cache), writes the rows nobody reads
+    back before commit (events, requesters, acknowledgements) with one INSERT per table
+    (`inserts_deferred`), and sends live updates once at commit. Holds the database's
+    write lock (SQLite) and the conversation counter's row lock until the batch commits,
+    so callers keep batches short (IMAP 50 mails, import 100).
+    Returns one Stored per mail, in order.
+    """
+    with transaction.atomic(durable=True), intake_cache_open(), live_updates_coalesced():
+        with inserts_deferred():
+            stored = [_take_in(mail, source) for mail in mails]
+        if before_commit is not None:
+            before_commit()
+    return stored
+
+
+def _take_in(mail: InboundMail, source: str) -> Stored:
+    from storedesk.mail.tasks import raw_email_process_task
+
+    stored = raw_email_store(
+        raw=mail.raw, source=source, recipients=mail.recipients, envelope_from=mail.envelope_from
+    )
+    raw_email = stored.raw_email
+    if raw_email.state != RawEmailState.RECEIVED:
+        return stored  # a duplicate of mail already processed (or quarantined, or ignored)
+    try:
+        # The mail's deferred rows go with its savepoint when that rolls back.
+        with transaction.atomic(), inserts_deferred():
+            raw_email_process_stored(raw_email, fresh=stored.added if stored.is_new else None)
+    except DatabaseError:
+        logger.exception("mail.intake.process_failed", extra={"raw_email_id": raw_email.pk})
+        raw_email.state = RawEmailState.RECEIVED
+        enqueue_on_commit(raw_email_process_task, raw_email.pk)
+    return replace(stored, processed=True)

@@ -1,0 +1,25 @@
+"""Fixtures the email channel's test modules share (the cross-app actors are in the root's)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from storedesk.mail.tests.dovecot import DovecotServer, dovecot_missing_reason, dovecot_start
+
+
+@pytest.fixture(scope="session")
+def dovecot() -> Iterator[DovecotServer]:
+    """The session's private Dovecot (dovecot.py): skipped where it is missing, failed in CI."""
+    reason = dovecot_missing_reason()
+    if reason is not None:
+        if os.environ.get("CI") == "true":
+            pytest.fail(f"CI=true but {reason}", pytrace=False)
+        pytest.skip(reason)
+    server = dovecot_start(Path(tempfile.mkdtemp(prefix="storedesk-dovecot-")))
+    yield server
+    server.stop()
