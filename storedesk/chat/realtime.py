@@ -23,12 +23,8 @@ from storedesk.chat.selectors import (
     queue_estimate,
     queued_chats,
 )
-from storedesk.core.realtime import (
-    agent_group,
-    conversation_group,
-    publish_now,
-    publish_on_commit,
-)
+from storedesk.conversations.services.timeline import publish_reserved_on_commit
+from storedesk.core.realtime import agent_group, conversation_group, publish_on_commit
 from storedesk.core.realtime_events import RealtimeEvent
 
 
@@ -36,7 +32,7 @@ def entry_announce(conversation_id: int) -> Callable[[EntryDict], None]:
     """Reserve the first place in the commit's live updates for an entry written next.
 
     Call inside the transaction before the write; call the returned function with the
-    entry once written. The hook registered here runs before the write's own hooks, so
+    entry once written. The place is taken before the write's own live updates, so
     sockets get `chat.entry` ahead of conversations' `timeline.appended` for the same
     sequence (which they then skip). Nothing is sent when the entry never comes (the
     write was a retry that rolled back to its savepoint) or the transaction rolls back.
@@ -44,17 +40,21 @@ def entry_announce(conversation_id: int) -> Callable[[EntryDict], None]:
     assert transaction.get_connection().in_atomic_block, "call inside the write's transaction"
     written: list[EntryDict] = []
 
-    def send() -> None:
-        for entry in written:
-            event = RealtimeEvent(
-                name=events.CHAT_ENTRY,
-                conversation_id=conversation_id,
-                sequence=entry["sequence"],
-                data={"after": entry["sequence"] - 1, "entry": dict(entry)},
+    def entry_events() -> list[tuple[list[str], RealtimeEvent]]:
+        return [
+            (
+                [conversation_group(conversation_id)],
+                RealtimeEvent(
+                    name=events.CHAT_ENTRY,
+                    conversation_id=conversation_id,
+                    sequence=entry["sequence"],
+                    data={"after": entry["sequence"] - 1, "entry": dict(entry)},
+                ),
             )
-            publish_now([conversation_group(conversation_id)], event)
+            for entry in written
+        ]
 
-    transaction.on_commit(send)
+    publish_reserved_on_commit(entry_events)
     return written.append
 
 

@@ -8,8 +8,10 @@ changed, so it has one renderer.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
+from django import forms as django_forms
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_POST
@@ -39,6 +41,18 @@ from storedesk.chat.services import (
 from storedesk.conversations.views.common import agent_of
 
 CAPACITY_CHOICES = range(1, 11)  # accounts.User.chat_capacity's validators
+
+
+def _submit(form: django_forms.Form, action: Callable[[dict[str, Any]], object]) -> bool:
+    """Run `action` on a valid form's data; its refusal becomes a form error. True if it ran."""
+    if not form.is_valid():
+        return False
+    try:
+        action(form.cleaned_data)
+    except ChatError as refused:
+        form.add_error(None, refused.message)
+        return False
+    return True
 
 
 def _side_context(agent: User, *, status_error: str = "") -> dict[str, Any]:
@@ -77,13 +91,8 @@ def _page_context(
 def canned_create(request: HttpRequest) -> HttpResponse:
     agent = agent_of(request)
     form = forms.CannedReplyForm(request.POST, agent=agent)
-    if form.is_valid():
-        try:
-            canned_reply_create(agent=agent, **form.cleaned_data)
-        except ChatError as refused:
-            form.add_error(None, refused.message)
-        else:
-            return redirect("chat_console:console")
+    if _submit(form, lambda data: canned_reply_create(agent=agent, **data)):
+        return redirect("chat_console:console")
     return render(request, "chat/console/console.html", _page_context(agent, canned_form=form),
                   status=422)
 
@@ -94,20 +103,19 @@ def side(request: HttpRequest) -> HttpResponse:
     return render(request, "chat/console/partials/_side.html", _side_context(agent_of(request)))
 
 
-@agent_required
-@require_POST
-def status(request: HttpRequest) -> HttpResponse:
+def _side_setting(
+    request: HttpRequest,
+    form: django_forms.Form,
+    *,
+    apply: Callable[[User, dict[str, Any]], object],
+    field: str,
+) -> HttpResponse:
+    """Apply one of the agent's own settings (User.`field`); the side panel again, saying why
+    it was not taken (422)."""
     agent = agent_of(request)
-    form = forms.StatusForm(request.POST)
-    error = ""
-    if form.is_valid():
-        try:
-            agent_availability_set(agent=agent, status=form.cleaned_data["status"])
-        except ChatError as refused:
-            error = refused.message
-    else:
-        error = " ".join(str(message) for message in form.errors.get("status", []))
-    agent.refresh_from_db(fields=["status"])
+    _submit(form, lambda data: apply(agent, data))
+    agent.refresh_from_db(fields=[field])
+    error = " ".join(str(message) for messages in form.errors.values() for message in messages)
     return render(
         request, "chat/console/partials/_side.html", _side_context(agent, status_error=error),
         status=422 if error else 200,
@@ -116,21 +124,19 @@ def status(request: HttpRequest) -> HttpResponse:
 
 @agent_required
 @require_POST
+def status(request: HttpRequest) -> HttpResponse:
+    return _side_setting(
+        request, forms.StatusForm(request.POST), field="status",
+        apply=lambda agent, data: agent_availability_set(agent=agent, status=data["status"]),
+    )
+
+
+@agent_required
+@require_POST
 def capacity(request: HttpRequest) -> HttpResponse:
-    agent = agent_of(request)
-    form = forms.CapacityForm(request.POST)
-    error = ""
-    if form.is_valid():
-        try:
-            agent_capacity_set(agent=agent, capacity=form.cleaned_data["capacity"])
-        except ChatError as refused:
-            error = refused.message
-    else:
-        error = " ".join(str(message) for message in form.errors.get("capacity", []))
-    agent.refresh_from_db(fields=["chat_capacity"])
-    return render(
-        request, "chat/console/partials/_side.html", _side_context(agent, status_error=error),
-        status=422 if error else 200,
+    return _side_setting(
+        request, forms.CapacityForm(request.POST), field="chat_capacity",
+        apply=lambda agent, data: agent_capacity_set(agent=agent, capacity=data["capacity"]),
     )
 
 
@@ -175,16 +181,12 @@ def transfer(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent = agent_of(request)
     chat = access_chat_for_agent(agent=agent, conversation_id=conversation_id)
     form = forms.TransferForm(request.POST)
-    if form.is_valid():
-        try:
-            chat_transfer(chat=chat, actor=agent, to_agent=form.cleaned_data["agent"],
-                          to_team=form.cleaned_data["team"])
-        except ChatError as refused:
-            form.add_error(None, refused.message)
-    context = {**_pane_context(agent, chat), "transfer_form": form,
-               "transferred": not form.errors}
+    transferred = _submit(form, lambda data: chat_transfer(
+        chat=chat, actor=agent, to_agent=data["agent"], to_team=data["team"]
+    ))
+    context = {**_pane_context(agent, chat), "transfer_form": form, "transferred": transferred}
     return render(request, "chat/console/partials/_transfer.html", context,
-                  status=422 if form.errors else 200)
+                  status=200 if transferred else 422)
 
 
 @agent_required
@@ -206,13 +208,8 @@ def transcript(request: HttpRequest, conversation_id: int) -> HttpResponse:
     agent = agent_of(request)
     chat = access_chat_for_agent(agent=agent, conversation_id=conversation_id)
     form = forms.TranscriptForm(request.POST)
-    sent = ""
-    if form.is_valid():
-        try:
-            chat_transcript_request(chat=chat, email=form.cleaned_data["email"])
-            sent = form.cleaned_data["email"]
-        except ChatError as refused:
-            form.add_error(None, refused.message)
-    context = {**_pane_context(agent, chat), "transcript_form": form, "transcript_sent": sent}
+    sent = _submit(form, lambda data: chat_transcript_request(chat=chat, email=data["email"]))
+    context = {**_pane_context(agent, chat), "transcript_form": form,
+               "transcript_sent": form.cleaned_data["email"] if sent else ""}
     return render(request, "chat/console/partials/_transcript.html", context,
-                  status=422 if form.errors else 200)
+                  status=200 if sent else 422)

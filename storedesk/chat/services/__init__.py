@@ -21,6 +21,7 @@ from storedesk.chat.services.visitors import (
     IdentityClaim,
     PageView,
     visitor_page_record,
+    visitor_rate_limit,
     visitor_session_start,
     visitor_token,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "chat_widget_ensure",
     "offline_message_leave",
     "visitor_page_record",
+    "visitor_rate_limit",
     "visitor_session_start",
     "visitor_token",
 ]

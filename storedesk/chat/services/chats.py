@@ -51,6 +51,7 @@ from storedesk.conversations.services.messages import (
     message_reply,
     note_add,
 )
+from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.mail import OutboundMail, outbound_mail_send
 from storedesk.customers.models import Customer
 from storedesk.customers.services import customer_get_or_create_by_email
@@ -227,8 +228,9 @@ def chat_message_send_visitor(
     *, chat: Chat, text: str, client_id: str, files: Sequence[UploadedFile] = ()
 ) -> SendResult:
     """The visitor writes. A repeated client id returns the first message (created=False).
-    Side effects: message_receive's (timeline.appended after commit), chat.entry before it.
-    The chat stays open while the visitor and the agent talk (no status change per line)."""
+    Side effects: message_receive's (timeline.appended after commit), chat.entry before it,
+    all published in one pass through the channel layer. The chat stays open while the
+    visitor and the agent talk (no status change per line)."""
     stored_id = CLIENT_ID_PREFIX["visitor"] + client_id_clean(client_id)
     retried = _ended_check(chat, stored_id)
     if retried is not None:
@@ -236,7 +238,7 @@ def chat_message_send_visitor(
     content = MessageContent(
         text=text_clean(text, widget=chat.widget, files=files), files=files, client_id=stored_id
     )
-    with transaction.atomic():
+    with transaction.atomic(), live_updates_coalesced():
         announce = realtime.entry_announce(chat.pk)
         message, created = message_receive_once(
             conversation=chat.conversation, customer=chat.conversation.customer, content=content
@@ -260,8 +262,8 @@ def chat_message_send_agent(
 
     The socket is the delivery: the reply is stored SENT with no delivery task, and the
     conversation stays open (not pending) until the chat ends. Side effects: message_reply's
-    or note_add's, chat.entry before their timeline.appended; `chat.state` when the chat
-    becomes active.
+    or note_add's, chat.entry before their timeline.appended (published in one pass through
+    the channel layer); `chat.state` when the chat becomes active.
     """
     stored_id = CLIENT_ID_PREFIX["agent"] + client_id_clean(client_id)
     if not is_note:
@@ -271,7 +273,7 @@ def chat_message_send_agent(
     content = MessageContent(
         text=text_clean(text, widget=chat.widget, files=files), files=files, client_id=stored_id
     )
-    with transaction.atomic():
+    with transaction.atomic(), live_updates_coalesced():
         announce = realtime.entry_announce(chat.pk)
         try:
             # The unique client id decides whether this is a retry (no SELECT first).
@@ -297,6 +299,7 @@ def _agent_write(chat: Chat, agent: User, content: MessageContent, *, is_note: b
         content=content,
         status_after=ConversationStatus.OPEN,
         delivered=True,
+        signed=False,
     )
 
 

@@ -45,7 +45,7 @@ def seat_take(chat: Chat, agent: User, now: datetime) -> bool:
         None,
     )
     chat.save(update_fields=["state", "agent", "assigned_at", "answered_at"])
-    conversation_assign(conversation=chat.conversation, assignee=agent, actor=agent)
+    conversation_assign(conversation=chat.conversation, assignee=agent, actor=None)
     return True
 
 
@@ -145,7 +145,7 @@ def _take_back(chat_id: int, now: datetime) -> tuple[Chat, int] | None:
     agent = chat.agent
     chat.state, chat.agent, chat.assigned_at = ChatState.QUEUED, None, None
     chat.save(update_fields=["state", "agent", "assigned_at"])
-    conversation_assign(conversation=chat.conversation, assignee=None, actor=agent)
+    conversation_assign(conversation=chat.conversation, assignee=None, actor=None)
     user_status_set(user=agent, status=AgentStatus.AWAY)
     realtime.unassigned_publish(chat, agent)
     return chat, agent.pk

@@ -8,6 +8,7 @@ import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from storedesk.chat.errors import ChatError
 from storedesk.chat.models import ChatWidget, VisitorSession
+from storedesk.core.throttle import rate_limit_take
 from storedesk.customers.enums import IdentityKind
 from storedesk.customers.models import Customer, CustomerIdentity
 from storedesk.customers.services import customer_get_or_create_by_email
@@ -22,6 +24,7 @@ from storedesk.customers.services import customer_get_or_create_by_email
 TOKEN_SALT = "storedesk.chat.visitor"  # noqa: S105  (a signing namespace, not a secret)
 TOKEN_MAX_AGE_SECONDS = 30 * 24 * 3600
 VISITOR_PAGES_KEPT = 50
+RATE_WINDOW_SECONDS = 60
 
 
 @dataclass(frozen=True)
@@ -128,3 +131,20 @@ def visitor_page_record(*, session: VisitorSession, page: PageView) -> VisitorSe
         update_fields=["pages", "current_url", "current_title", "last_seen_at", "updated_at"]
     )
     return session
+
+
+def visitor_rate_limit(*, session_key: str = "", ip: str = "") -> None:
+    """Count one visitor write against the session's and the IP's one-minute windows; raise
+    ChatError("rate_limited") when either is over its limit (core.throttle, in the cache)."""
+    checks = []
+    if session_key:
+        checks.append(("chat.session", session_key, settings.CHAT_RATE_LIMIT_SESSION_PER_MINUTE))
+    if ip:
+        checks.append(("chat.ip", ip, settings.CHAT_RATE_LIMIT_IP_PER_MINUTE))
+    # Every window counts the write, so a blocked session still counts against its IP.
+    allowed = [
+        rate_limit_take(scope=scope, key=key, limit=limit, window_seconds=RATE_WINDOW_SECONDS)
+        for scope, key, limit in checks
+    ]
+    if not all(allowed):
+        raise ChatError("rate_limited", _("Too many messages. Please wait a minute."))

@@ -25,11 +25,11 @@ from storedesk.chat.tests.factories import (
     create_visitor,
     create_widget,
 )
-from storedesk.conversations.models import Message
+from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.services.messages import MessageContent, note_add
-from storedesk.conversations.tests.test_consumers import WebsocketCommunicator, run
 from storedesk.core.realtime import conversation_group
 from storedesk.core.realtime_events import RealtimeEvent
+from storedesk.core.tests.websockets import WebsocketCommunicator, run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
 
@@ -115,6 +115,10 @@ def _send(chat: Chat, agent: User, text: str, client_id: str) -> int:
     ).message.sequence
 
 
+def _last_sequence(chat: Chat) -> int:
+    return Conversation.objects.values_list("last_sequence", flat=True).get(pk=chat.pk)
+
+
 def test_resume_after_a_drop_sends_exactly_the_missed_entries(chat: Chat, agent: User) -> None:
     widget, session = chat.widget, chat.visitor
 
@@ -182,12 +186,37 @@ def test_visitor_socket_sends_the_entry_the_event_carries(chat: Chat, agent: Use
         assert await frames_until_quiet(communicator) == []
 
         real = await database_sync_to_async(_send)(chat, agent, "Real", "r1")
-        await entry_publish(chat, real + 1, "carried")
-        await entry_publish(chat, real + 2, "internal", kind="note")
-        await entry_publish(chat, real + 1, "carried again")  # already passed
+        # The first answer also records the chat's status change (an event after `real`).
+        top = await database_sync_to_async(_last_sequence)(chat)
+        assert top == real + 1
+        await entry_publish(chat, top + 1, "carried")
+        await entry_publish(chat, top + 2, "internal", kind="note")
+        await entry_publish(chat, top + 1, "carried again")  # already passed
         frames = await frames_until(communicator, entry_count(2))
         got = [(e["sequence"], e["text"]) for e in _entries(frames)]
-        assert got == [(real, "Real"), (real + 1, "carried")]
+        assert got == [(real, "Real"), (top + 1, "carried")]
+        await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_visitor_socket_passes_entries_that_are_not_theirs(chat: Chat, agent: User) -> None:
+    """After a note (or an event) the visitor never sees, the next chat.entry is sent on as
+    carried: the socket has passed the note, so it does not read the database again."""
+    widget, session, seen = chat.widget, chat.visitor, chat.conversation.last_sequence
+
+    async def scenario() -> None:
+        communicator, _ = await visitor_connect(widget, session, seen)
+        note = await database_sync_to_async(note_add)(
+            conversation=chat.conversation, author=agent, content=MessageContent(text="VIP")
+        )
+        assert await frames_until_quiet(communicator) == []  # read, found nothing for them
+        # Not stored: only a socket that passed the note can send it on.
+        await entry_publish(chat, note.sequence + 1, "carried")
+        frames = await frames_until(communicator, entry_count(1))
+        assert [(e["sequence"], e["text"]) for e in _entries(frames)] == [
+            (note.sequence + 1, "carried")
+        ]
         await communicator.disconnect()
 
     run(scenario)

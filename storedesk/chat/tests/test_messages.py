@@ -106,3 +106,16 @@ def test_a_retry_after_the_end_gets_its_message_and_new_text_an_error(
     with pytest.raises(ChatError) as error:
         chat_message_send_visitor(chat=fresh(chat), text="More", client_id="more")
     assert error.value.code == "ended"
+
+
+def test_chat_lines_carry_no_signature_but_workspace_replies_do(chat: Chat, agent: User) -> None:
+    agent.signature = "Anna, Lamp Shop support"
+    agent.save(update_fields=["signature"])
+
+    line = chat_message_send_agent(chat=fresh(chat), agent=agent, text="Hi!", client_id="a1")
+    mail = message_reply(
+        conversation=fresh(chat).conversation, author=agent, content=MessageContent("Summary")
+    )
+
+    assert Message.objects.get(pk=line.message.pk).text == "Hi!"
+    assert mail.text == "Summary\n\n-- \nAnna, Lamp Shop support"

@@ -24,6 +24,8 @@ from storedesk.chat.services import (
     chat_transfer,
 )
 from storedesk.chat.tests.factories import create_online_agent, create_visitor
+from storedesk.conversations.enums import EventType
+from storedesk.conversations.models import ConversationEvent
 
 pytestmark = pytest.mark.django_db
 _ids = itertools.count(1)
@@ -140,6 +142,13 @@ def test_unanswered_chat_goes_to_the_next_agent_and_the_first_is_set_away(
     assert fresh(chat).conversation.assignee == bo
     anna.refresh_from_db()
     assert anna.status == AgentStatus.AWAY
+    # Routing did all three assignments, not the agents: the timeline names no agent.
+    assignments = ConversationEvent.objects.filter(
+        conversation_id=chat.pk, type=EventType.ASSIGNED
+    ).order_by("sequence")
+    assert [(e.actor_id, e.data["to"]) for e in assignments] == [
+        (None, anna.pk), (None, None), (None, bo.pk)
+    ]
 
 
 def test_an_answered_chat_is_not_taken_back(team: Team, widget: ChatWidget) -> None:

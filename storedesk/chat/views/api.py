@@ -20,8 +20,8 @@ from django.utils.translation import gettext as _
 
 from storedesk.chat.access import access_visitor_session
 from storedesk.chat.errors import ChatError
-from storedesk.chat.limits import visitor_rate_limit
 from storedesk.chat.models import ChatWidget, VisitorSession
+from storedesk.chat.services import visitor_rate_limit
 
 TOKEN_HEADER = "X-Chat-Token"  # noqa: S105  (a header name)
 PREFLIGHT_MAX_AGE_SECONDS = 600

@@ -85,8 +85,10 @@ def conversation_restore(*, conversation: Conversation, actor: User) -> Conversa
 
 @transaction.atomic
 def conversation_assign(
-    *, conversation: Conversation, assignee: User | None, actor: User
+    *, conversation: Conversation, assignee: User | None, actor: User | None
 ) -> Conversation:
+    """`actor` None: Storedesk itself (chat routing), so the timeline does not credit the
+    assigned agent with taking a chat they were given."""
     conversation = _lock(conversation)
     if conversation.assignee_id == (assignee.pk if assignee else None):
         return conversation

@@ -6,16 +6,12 @@ commit and their on_commit publishing really happens.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 import redis
-from asgiref.sync import async_to_sync
-from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
 from django.conf import settings as django_settings
 from django.test import Client
@@ -27,6 +23,7 @@ from storedesk.asgi import application
 from storedesk.conversations.models import Conversation
 from storedesk.conversations.services.messages import MessageContent, message_reply, note_add
 from storedesk.conversations.tests.factories import create_conversation
+from storedesk.core.tests.websockets import WebsocketCommunicator, run
 from storedesk.customers.models import Customer
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
@@ -38,48 +35,6 @@ REDIS_TEST_URL = "redis://127.0.0.1:6379/14"
 TIMEOUT = 3
 # Silence for this long means the server has nothing more to send.
 QUIET = 0.5
-
-
-class WebsocketCommunicator:
-    """The part of channels.testing.WebsocketCommunicator these tests use.
-
-    Importing channels.testing requires daphne (for its live-server test case), a server we
-    do not otherwise install.
-    """
-
-    def __init__(self, app: Any, path: str, headers: list[tuple[bytes, bytes]]) -> None:
-        scope = {"type": "websocket", "path": path, "query_string": b"", "headers": headers}
-        # Any: asgiref's communicator is untyped.
-        self.io: Any = ApplicationCommunicator(app, {**scope, "subprotocols": []})  # type: ignore[no-untyped-call]
-
-    async def connect(self, timeout: float) -> tuple[bool, int | None]:
-        await self.io.send_input({"type": "websocket.connect"})
-        response = await self.io.receive_output(timeout)
-        if response["type"] == "websocket.close":
-            return False, response.get("code", 1000)
-        return True, None
-
-    async def send_to(self, *, text_data: str) -> None:
-        await self.io.send_input({"type": "websocket.receive", "text": text_data})
-
-    async def send_json_to(self, data: object) -> None:
-        await self.send_to(text_data=json.dumps(data))
-
-    async def receive_output(self, timeout: float) -> Any:
-        """The next ASGI message; a timeout here cancels the application."""
-        return await self.io.receive_output(timeout)
-
-    async def receive_json_from(self, timeout: float) -> Any:
-        response = await self.receive_output(timeout)
-        assert response["type"] == "websocket.send", response
-        return json.loads(response["text"])
-
-    async def receive_nothing(self, timeout: float) -> bool:
-        return bool(await self.io.receive_nothing(timeout))
-
-    async def disconnect(self) -> None:
-        await self.io.send_input({"type": "websocket.disconnect", "code": 1000})
-        await self.io.wait(TIMEOUT)
 
 
 def _redis_reachable() -> bool:
@@ -141,11 +96,6 @@ def _headers(user: User | None) -> list[tuple[bytes, bytes]]:
     return headers
 
 
-def run(scenario: Callable[[], Awaitable[None]]) -> None:
-    """Run an async scenario; database work inside it goes through database_sync_to_async."""
-    async_to_sync(scenario)()
-
-
 async def connect(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
     communicator = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
     connected, _ = await communicator.connect(timeout=TIMEOUT)
@@ -161,8 +111,10 @@ async def watch(communicator: WebsocketCommunicator, conversation_id: int, after
 
 
 async def frames_until_quiet(communicator: WebsocketCommunicator) -> list[Any]:
+    """The first frame (waited for as long as a slow machine needs), then all that follow
+    until the socket is quiet."""
+    frames = [await communicator.receive_json_from(timeout=TIMEOUT)]
     # receive_nothing, not a receive timeout: a timed-out receive cancels the application.
-    frames = []
     while not await communicator.receive_nothing(timeout=QUIET):
         frames.append(await communicator.receive_json_from(timeout=TIMEOUT))
     return frames

@@ -7,15 +7,13 @@
  *     the header through its own hx-trigger ("storedesk:header-changed" on body);
  *   - inbox page: the list through its hx-trigger ("storedesk:list-changed" on body).
  * A page that was offline re-watches with the last sequence it has and gets the numbers it
- * missed, so nothing depends on the socket never dropping.
+ * missed, so nothing depends on the socket never dropping (the connection: socket.js).
  *
  * window.storedeskLive exposes the state for end-to-end tests and for workspace.js.
  */
 (function () {
   "use strict";
 
-  var BACKOFF_FIRST_MS = 1000;
-  var BACKOFF_MAX_MS = 30000;
   var LIST_DEBOUNCE_MS = 300;
   // "replying" is re-sent at most this often while typing, which also keeps it fresh...
   var REPLYING_RESEND_MS = 10000;
@@ -23,11 +21,8 @@
   var REPLYING_SHOWN_MS = 30000;
   // Moving focus between the reply and note boxes should not flicker "viewing".
   var BLUR_GRACE_MS = 600;
-  var CLOSE_UNAUTHENTICATED = 4401;
 
   var live = {
-    connected: false,
-    signedOut: false,
     conversationId: null,
     presence: {}, // agent id -> {name, state, at}
     lastCatchup: null, // the sequences the server last said we had missed
@@ -38,9 +33,21 @@
   Object.defineProperty(live, "lastSequence", { enumerable: true, get: lastSequence });
   window.storedeskLive = live;
 
-  var socket = null;
-  var attempt = 0;
-  var reconnectTimer = null;
+  var connection = window.storedeskSocket({
+    path: "/ws/agent/",
+    backoffFirstMs: 1000,
+    backoffMaxMs: 30000,
+    onOpen: onOpen,
+    onFrame: onFrame,
+    onOnline: onOnline,
+  });
+  ["connected", "signedOut"].forEach(function (name) {
+    Object.defineProperty(live, name, {
+      enumerable: true,
+      get: function () { return connection[name]; },
+    });
+  });
+  var send = connection.send;
   var listTimer = null;
   var myState = "viewing";
   var replyingSentAt = 0;
@@ -53,44 +60,9 @@
     return timeline ? parseInt(timeline.dataset.lastSequence, 10) || 0 : 0;
   }
 
-  function socketUrl() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + "/ws/agent/";
-  }
-
-  function send(frame) {
-    if (socket && socket.readyState === WebSocket.OPEN) {
-      socket.send(JSON.stringify(frame));
-    }
-  }
-
   /* ---- connection ---------------------------------------------------------------- */
 
-  function connect() {
-    reconnectTimer = null;
-    if (live.signedOut || (socket && socket.readyState <= WebSocket.OPEN)) return;
-    var current = new WebSocket(socketUrl());
-    socket = current;
-    // A socket dropped on going offline may still report late; only the current one counts.
-    function ifCurrent(handler) {
-      return function (event) { if (socket === current) handler(event); };
-    }
-    current.addEventListener("open", ifCurrent(onOpen));
-    current.addEventListener("message", ifCurrent(onMessage));
-    current.addEventListener("close", ifCurrent(onClose));
-  }
-
-  function dropSocket() {
-    if (!socket) return;
-    var old = socket;
-    socket = null;
-    live.connected = false;
-    old.close();
-  }
-
   function onOpen() {
-    attempt = 0;
-    live.connected = true;
     live.presence = {};
     renderPresence();
     if (live.conversationId !== null) {
@@ -103,37 +75,20 @@
     }
   }
 
-  function onClose(event) {
-    live.connected = false;
-    socket = null;
-    if (event.code === CLOSE_UNAUTHENTICATED) {
-      // Signed out elsewhere: stop knocking. No reload, which could lose a draft reply.
-      live.signedOut = true;
-      return;
+  // Back online with the socket still up: a fetch that failed meanwhile is redone. (Without
+  // it, the reconnect's watch and catch-up, or list refresh, bring what was missed.)
+  function onOnline() {
+    if (live.conversationId !== null) {
+      refreshTimeline();
+      trigger("storedesk:header-changed");
+    } else if (document.getElementById("conversation-list")) {
+      scheduleListRefresh();
     }
-    if (navigator.onLine !== false) scheduleReconnect(); // else the "online" event does it
-  }
-
-  function scheduleReconnect() {
-    if (reconnectTimer !== null || live.signedOut) return;
-    var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, attempt));
-    attempt += 1;
-    // Jitter, so a restarted server is not hit by every open tab in the same second.
-    reconnectTimer = window.setTimeout(connect, delay * (0.5 + Math.random() / 2));
-  }
-
-  function reconnectNow() {
-    if (reconnectTimer !== null) window.clearTimeout(reconnectTimer);
-    reconnectTimer = null;
-    attempt = 0;
-    connect();
   }
 
   /* ---- server frames ------------------------------------------------------------- */
 
-  function onMessage(message) {
-    var frame;
-    try { frame = JSON.parse(message.data); } catch (error) { return; }
+  function onFrame(frame) {
     live.frames += 1;
     if (frame.type === "catchup") {
       onCatchup(frame);
@@ -162,7 +117,9 @@
       if (event.name === "timeline.appended" && event.sequence > lastSequence()) {
         refreshTimeline();
       } else if (event.name === "conversation.updated") {
-        trigger("storedesk:header-changed");
+        var fields = (event.data && event.data.fields) || [];
+        if (fields.indexOf("delivery_status") !== -1) refreshDelivery();
+        else trigger("storedesk:header-changed");
       }
     } else if (document.getElementById("conversation-list")) {
       scheduleListRefresh();
@@ -227,6 +184,26 @@
       if (parseInt(entries[i].dataset.sequence, 10) > sequence) return entries[i];
     }
     return null;
+  }
+
+  // A reply moved from queued to sent, failed or bounced: its status is replaced in place.
+  function refreshDelivery() {
+    var timeline = timelineElement();
+    if (!timeline || !timeline.dataset.deliveryUrl) return Promise.resolve();
+    return fetch(timeline.dataset.deliveryUrl, { credentials: "same-origin", headers: { "HX-Request": "true" } })
+      .then(function (response) {
+        if (!response.ok) throw new Error("delivery " + response.status);
+        return response.text();
+      })
+      .then(function (html) {
+        var template = document.createElement("template");
+        template.innerHTML = html;
+        Array.prototype.forEach.call(template.content.querySelectorAll("[id^=delivery-]"), function (status) {
+          var shown = document.getElementById(status.id);
+          if (shown) shown.replaceWith(status);
+        });
+      })
+      .catch(function () { /* offline or signed out: the page shows it on the next load */ });
   }
 
   /* ---- inbox list ---------------------------------------------------------------- */
@@ -335,20 +312,7 @@
       // htmx's answer to our own reply or action: fetch now rather than wait for the socket.
       document.body.addEventListener("storedesk:timeline-changed", refreshTimeline);
     }
-    // Offline, the socket may linger without delivering; drop it and re-watch once back, so
-    // the catch-up names everything missed. A fetch that failed meanwhile is redone too.
-    window.addEventListener("offline", dropSocket);
-    window.addEventListener("online", function () {
-      if (!socket) {
-        reconnectNow(); // its watch and catch-up (or list refresh) bring what we missed
-      } else if (live.conversationId !== null) {
-        refreshTimeline();
-        trigger("storedesk:header-changed");
-      } else if (document.getElementById("conversation-list")) {
-        scheduleListRefresh();
-      }
-    });
-    connect();
+    connection.start();
   }
 
   if (document.readyState === "loading") {

@@ -11,6 +11,7 @@
  *   first of any retries, so nothing is sent twice.
  * - The side panel (seats, chats, queue) is server-rendered; frames that change it only
  *   trigger "console:refresh" and htmx re-fetches it.
+ * - The connection (reconnects, offline, signed out) is socket.js's, as for live.js.
  *
  * window.storedeskChatConsole exposes the state for end-to-end tests.
  */
@@ -20,12 +21,9 @@
   var root = document.getElementById("chat-console");
   if (!root) return;
 
-  var BACKOFF_FIRST_MS = 500;
-  var BACKOFF_MAX_MS = 15000;
   var TYPING_RESEND_MS = 3000;
   var TYPING_IDLE_MS = 4000;
   var SIDE_DEBOUNCE_MS = 150;
-  var CLOSE_UNAUTHENTICATED = 4401;
 
   var panesElement = document.getElementById("console-panes");
   var emptyElement = root.parentElement.querySelector("[data-panes-empty]");
@@ -36,8 +34,6 @@
   var stateLabels = readJson("console-state-labels", {});
 
   var state = {
-    connected: false,
-    signedOut: false,
     panes: {}, // conversation id -> pane record
     pending: {}, // client id -> {conversation, text, note}
     frames: 0,
@@ -46,9 +42,21 @@
   };
   window.storedeskChatConsole = state;
 
-  var socket = null;
-  var attempt = 0;
-  var reconnectTimer = null;
+  var connection = window.storedeskSocket({
+    path: root.dataset.socketPath,
+    backoffFirstMs: 500,
+    backoffMaxMs: 15000,
+    onOpen: onOpen,
+    onFrame: onFrame,
+    onChange: function () { connectionElement.hidden = connection.connected; },
+  });
+  ["connected", "signedOut"].forEach(function (name) {
+    Object.defineProperty(state, name, {
+      enumerable: true,
+      get: function () { return connection[name]; },
+    });
+  });
+  var send = connection.send;
   var sideTimer = null;
   var unseen = 0;
   var baseTitle = document.title;
@@ -94,67 +102,11 @@
 
   /* ---- socket ---------------------------------------------------------------------- */
 
-  function socketUrl() {
-    var scheme = window.location.protocol === "https:" ? "wss://" : "ws://";
-    return scheme + window.location.host + root.dataset.socketPath;
-  }
-
-  function send(frame) {
-    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
-    socket.send(JSON.stringify(frame));
-    return true;
-  }
-
-  function connect() {
-    reconnectTimer = null;
-    if (state.signedOut || (socket && socket.readyState <= WebSocket.OPEN)) return;
-    var current = new WebSocket(socketUrl());
-    socket = current;
-    function ifCurrent(handler) {
-      return function (event) { if (socket === current) handler(event); };
-    }
-    current.addEventListener("open", ifCurrent(onOpen));
-    current.addEventListener("message", ifCurrent(onMessage));
-    current.addEventListener("close", ifCurrent(onClose));
-  }
-
   function onOpen() {
-    attempt = 0;
-    state.connected = true;
-    connectionElement.hidden = true;
     Object.keys(state.panes).forEach(function (id) { join(state.panes[id]); });
     Object.keys(state.pending).forEach(function (clientId) { sendPending(clientId); });
     refreshSide();
   }
-
-  function onClose(event) {
-    state.connected = false;
-    socket = null;
-    connectionElement.hidden = false;
-    if (event.code === CLOSE_UNAUTHENTICATED) {
-      state.signedOut = true; // no reload: it could lose a draft
-      return;
-    }
-    if (navigator.onLine !== false) scheduleReconnect();
-  }
-
-  function scheduleReconnect() {
-    if (reconnectTimer !== null || state.signedOut) return;
-    var delay = Math.min(BACKOFF_MAX_MS, BACKOFF_FIRST_MS * Math.pow(2, attempt));
-    attempt += 1;
-    reconnectTimer = window.setTimeout(connect, delay * (0.75 + Math.random() / 2));
-  }
-
-  window.addEventListener("offline", function () {
-    if (socket) { var old = socket; socket = null; state.connected = false; old.close(); }
-    connectionElement.hidden = false;
-  });
-  window.addEventListener("online", function () {
-    window.clearTimeout(reconnectTimer);
-    reconnectTimer = null;
-    attempt = 0;
-    connect();
-  });
 
   var handlers = {
     hello: function (frame) {
@@ -190,11 +142,9 @@
     },
   };
 
-  function onMessage(event) {
-    var frame;
-    try { frame = JSON.parse(event.data); } catch (error) { return; }
+  function onFrame(frame) {
     state.frames += 1;
-    var handler = frame && handlers[frame.type];
+    var handler = handlers[frame.type];
     if (handler) handler(frame);
   }
 
@@ -556,5 +506,5 @@
     });
   });
 
-  connect();
+  connection.start();
 })();
