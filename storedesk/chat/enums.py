@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class ChatState(models.TextChoices):
@@ -8,7 +9,7 @@ class ChatState(models.TextChoices):
     # Given to an agent who has not answered yet; the answer timeout runs.
     ASSIGNED = "assigned", _("Assigned")
     # The agent has answered.
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("chat state: the agent has answered", "Active")
     ENDED = "ended", _("Ended")
 
 
@@ -18,5 +19,5 @@ OPEN_STATES = (ChatState.QUEUED, ChatState.ASSIGNED, ChatState.ACTIVE)
 
 
 class PrechatField(models.TextChoices):
-    NAME = "name", _("Name")
+    NAME = "name", pgettext_lazy("a chat visitor's name", "Name")
     EMAIL = "email", _("Email")

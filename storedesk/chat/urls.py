@@ -1,6 +1,6 @@
 from django.urls import path
 
-from storedesk.chat.views import agent, pages, visitor
+from storedesk.chat.views import agent, pages, suggestions, visitor
 
 app_name = "chat"
 urlpatterns = [
@@ -16,5 +16,7 @@ urlpatterns = [
     path("api/<str:key>/transcript", visitor.transcript, name="transcript"),
     path("api/<str:key>/offline", visitor.offline, name="offline"),
     path("api/<str:key>/files/<int:attachment_id>", visitor.attachment, name="attachment"),
+    path("api/<str:key>/suggest", suggestions.suggest, name="suggest"),
+    path("api/<str:key>/suggest/event", suggestions.suggest_event, name="suggest_event"),
     path("agent/<int:conversation_id>/messages", agent.messages, name="agent_messages"),
 ]

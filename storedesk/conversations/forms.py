@@ -13,6 +13,7 @@ from django.core.validators import validate_email
 from django.http import Http404, QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from storedesk.accounts.models import Team, User
 from storedesk.conversations.access import access_conversation_for_agent
@@ -268,7 +269,7 @@ class BulkForm(forms.Form):
 
 
 class SavedViewForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=80)
+    name = forms.CharField(label=pgettext_lazy("of a saved view", "Name"), max_length=80)
     query = forms.CharField(required=False, max_length=1000)
 
     def clean_query(self) -> str:

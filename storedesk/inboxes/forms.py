@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from storedesk.accounts.models import Team
 from storedesk.brands.models import Brand
@@ -14,7 +15,7 @@ from storedesk.inboxes.enums import Channel
 
 
 class InboxForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("of an inbox", "Name"), max_length=120)
     team = forms.ModelChoiceField(
         label=_("Team"), queryset=Team.objects.order_by("name"), required=False
     )
@@ -27,7 +28,10 @@ class InboxForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one language.")},
     )
-    is_active = forms.BooleanField(label=_("Active"), required=False, initial=True)
+    is_active = forms.BooleanField(
+        label=pgettext_lazy("an inbox that receives messages", "Active"), required=False,
+        initial=True,
+    )
 
     def clean_name(self) -> str:
         name: str = self.cleaned_data["name"].strip()

@@ -2,6 +2,7 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class SuggestionSource(models.TextChoices):
@@ -12,7 +13,7 @@ class SuggestionSource(models.TextChoices):
 
 class DeflectionEventKind(models.TextChoices):
     SHOWN = "shown", _("Shown")
-    OPENED = "opened", _("Opened")
+    OPENED = "opened", pgettext_lazy("a suggested article, by the customer", "Opened")
     ANSWERED = "answered", _("Answered the question")
 
 

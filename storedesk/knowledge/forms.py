@@ -33,6 +33,15 @@ class ArticleCreateForm(TranslationForm):
     language = forms.ChoiceField(label=_("Language"), choices=settings.LANGUAGES)
     visibility = forms.ChoiceField(label=_("Visibility"), choices=Visibility.choices)
 
+    def __init__(self, *args: Any, brand_ids: list[int] | None, **kwargs: Any) -> None:
+        """`brand_ids`: the stores the agent may write for (None: all), see
+        `access.brand_ids_for_agent`; another store's id is an invalid choice."""
+        super().__init__(*args, **kwargs)
+        if brand_ids is not None:
+            brand_field = self.fields["brand"]
+            assert isinstance(brand_field, forms.ModelChoiceField)
+            brand_field.queryset = Brand.objects.filter(pk__in=brand_ids)
+
 
 class ArticleChoiceField(forms.ModelMultipleChoiceField[Article]):
     def label_from_instance(self, obj: Article) -> str:

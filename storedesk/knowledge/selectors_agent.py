@@ -50,25 +50,28 @@ def _use_counts(article_ids: list[int]) -> dict[int, int]:
     return dict(rows)
 
 
-def _changed_today(brand: Brand, since: datetime) -> list[tuple[ArticleTranslation, SafeString]]:
-    translations = (
-        ArticleTranslation.objects.filter(
-            brand=brand, status=TranslationStatus.PUBLISHED, updated_at__gte=since
-        )
-        .select_related("article")
-        .order_by("-updated_at")[:QUICK_LIMIT]
+def _changed_today(
+    brand: Brand, since: datetime, audience: str
+) -> list[tuple[ArticleTranslation, SafeString]]:
+    translations = ArticleTranslation.objects.filter(
+        brand=brand, status=TranslationStatus.PUBLISHED, updated_at__gte=since
     )
+    if audience == Audience.PUBLIC:
+        translations = translations.filter(is_public=True)
+    translations = translations.select_related("article").order_by("-updated_at")[:QUICK_LIMIT]
     return [(t, SafeString(escape(t.plain_text[:SNIPPET_CHARS]))) for t in translations]
 
 
 def quick_search_for_agent(
-    *, brand: Brand, query: str, language: str, today_start: datetime
+    *, brand: Brand, query: str, language: str, today_start: datetime,
+    audience: str = Audience.INTERNAL,
 ) -> list[QuickHit]:
-    """Published articles (internal and public) matching `query`; with no query, those
-    changed since `today_start`. Every hit says whether it changed today."""
+    """Published articles matching `query` (internal ones too for the internal audience, an
+    agent of the brand); with no query, those changed since `today_start`. Every hit says
+    whether it changed today."""
     if query.strip():
         hits = search_articles(
-            brand, query, language=language or None, audience=Audience.INTERNAL,
+            brand, query, language=language or None, audience=audience,
             limit=QUICK_LIMIT, prefix=True,
         )
         translations = ArticleTranslation.objects.select_related("article").in_bulk(
@@ -77,7 +80,7 @@ def quick_search_for_agent(
         found = [(translations[h.translation_id], h.snippet) for h in hits
                  if h.translation_id in translations]
     else:
-        found = _changed_today(brand, today_start)
+        found = _changed_today(brand, today_start, audience)
     uses = _use_counts([t.article_id for t, _snippet in found])
     return [
         QuickHit(

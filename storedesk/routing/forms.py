@@ -12,6 +12,7 @@ from zoneinfo import available_timezones
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from storedesk.brands.models import Brand
 from storedesk.routing.models import BusinessHours, Weekday
@@ -79,7 +80,8 @@ def holidays_parse(text: str) -> list[tuple[date, str]]:
 
 
 class BusinessHoursForm(forms.Form):
-    name = forms.CharField(label=_("Name"), max_length=120)
+    name = forms.CharField(label=pgettext_lazy("of a business-hours schedule", "Name"),
+                           max_length=120)
     is_default = forms.BooleanField(label=_("Default for the brand"), required=False)
     holidays = forms.CharField(
         label=_("Holidays"),

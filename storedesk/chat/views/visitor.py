@@ -33,6 +33,8 @@ from storedesk.chat.services import (
 )
 from storedesk.chat.views.api import VisitorRequest, visitor_api
 from storedesk.conversations.access import access_attachment_for_customer
+from storedesk.knowledge.deflection_enums import SuggestionSource
+from storedesk.knowledge.services.deflection import deflection_request_sent
 
 
 def _str(payload: dict[str, Any], name: str) -> str:
@@ -118,6 +120,11 @@ def start(request: VisitorRequest) -> HttpResponse:
         name=_str(request.payload, "name"),
         email=_str(request.payload, "email"),
     )
+    # The visit's deflection key, if the widget suggested articles: a chat started anyway.
+    if kb_session := _str(request.payload, "kb_session"):
+        deflection_request_sent(
+            session_key=kb_session, conversation=chat.conversation, source=SuggestionSource.CHAT
+        )
     return JsonResponse({"chat": chat_state(chat=chat)})
 
 

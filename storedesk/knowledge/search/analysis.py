@@ -2,8 +2,8 @@
 
 Words are lower-cased `\\w+` runs; Chinese (Han) runs are segmented with jieba, whose
 dictionary ships inside the package and loads on first use only. English, Swedish and
-Russian words are reduced to their Snowball stems, the same algorithms PostgreSQL's
-english/swedish/russian configurations use.
+Russian words are reduced to their Snowball stems (the `snowballstemmer` package). Both
+backends index and query these stems, not their own parsers' and dictionaries'.
 """
 
 from __future__ import annotations
@@ -18,8 +18,6 @@ import snowballstemmer  # type: ignore[import-untyped]
 
 CHINESE = "zh-hans"
 SNOWBALL = {"en": "english", "sv": "swedish", "ru": "russian"}
-# PostgreSQL text-search configuration per language; Chinese is pre-segmented by jieba.
-REGCONFIG = {"en": "english", "sv": "swedish", "ru": "russian", CHINESE: "simple"}
 # Natural questions are long; every word counts for bm25 (12 words cost 0.08 MRR on StackFAQ).
 MAX_QUERY_WORDS = 32
 MAX_TERM_CHARS = 64

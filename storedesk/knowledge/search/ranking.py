@@ -11,7 +11,9 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class RankingWeights:
-    title_weight: float = 1.0  # weight of the title (SQLite: its own bm25; PG: setweight A)
+    # Weight of the title (SQLite: its own bm25; PG: setweight A). None: the backend's
+    # TITLE_WEIGHT; the scales differ, PostgreSQL's title shares the body's normalisation.
+    title_weight: float | None = None
     body_weight: float = 1.0  # weight of the body (SQLite: its own bm25; PG: setweight B)
     text: float = 1.0  # normalised text relevance, 0..1
     usefulness: float = 0.15  # normalised usefulness, 0..1

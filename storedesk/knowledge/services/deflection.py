@@ -17,6 +17,7 @@ from django.utils.safestring import SafeString
 
 from storedesk.brands.models import Brand
 from storedesk.conversations.models import Conversation
+from storedesk.core.throttle import rate_limit_take
 from storedesk.knowledge.deflection_enums import DeflectionEventKind, SuggestionSource
 from storedesk.knowledge.enums import Audience
 from storedesk.knowledge.models import (
@@ -45,6 +46,19 @@ class Suggestion:
     snippet: SafeString  # escaped text with <mark> around the matched words
     preview: str  # the start of the article as plain text
     url: str  # absolute, so the chat widget can link to it from another site
+
+    def as_json(self) -> dict[str, object]:
+        """What the JSON endpoints (contact pages, chat widget) send: plain text only."""
+        return {"article": self.article_id, "title": self.title, "language": self.language,
+                "snippet": self.preview[:200], "url": self.url}
+
+
+def suggestion_rate_limit_take(*, ip: str) -> bool:
+    """Count one suggestion request or event from `ip`; False once it asks too often."""
+    return rate_limit_take(
+        scope="kb-suggest", key=ip, limit=settings.KB_SUGGEST_RATE_LIMIT,
+        window_seconds=settings.KB_SUGGEST_RATE_WINDOW_SECONDS,
+    )
 
 
 def session_key_is_valid(key: str) -> bool:

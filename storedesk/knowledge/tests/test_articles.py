@@ -12,6 +12,8 @@ from storedesk.accounts.models import User
 from storedesk.accounts.tests.factories import create_agent
 from storedesk.brands.models import Brand
 from storedesk.brands.tests.factories import create_brand
+from storedesk.inboxes.models import Inbox
+from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.knowledge.enums import TranslationStatus, Visibility
 from storedesk.knowledge.models import Article, ArticleAttachment, ArticleRevision
 from storedesk.knowledge.rendering import render_markdown
@@ -177,8 +179,9 @@ def test_attachment_size_limit(brand: Brand, settings: Settings) -> None:
 
 
 def test_files_of_internal_articles_reach_agents_only(
-    brand: Brand, client: Client, agent_client: Client
+    brand: Brand, client: Client, agent_client: Client, email_inbox: Inbox
 ) -> None:
+    create_inbox(brand=brand, team=email_inbox.team)  # the agent serves the brand
     public = create_article(brand=brand, title="Public", body="a")
     internal = create_article(
         brand=brand, title="Internal", body="b", visibility=Visibility.INTERNAL

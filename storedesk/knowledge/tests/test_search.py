@@ -244,3 +244,15 @@ def test_empty_and_symbol_queries_find_nothing(brand: Brand, library: dict[str, 
     for query in ("", "   ", "*", '"', "AND OR NOT", "(", "'"):
         assert isinstance(search_articles(brand, query), list)
     assert search_articles(brand, '" OR 1=1 --') == []
+
+
+def test_words_inside_web_addresses_are_found(brand: Brand) -> None:
+    # Both backends split text the same way (analysis.words): PostgreSQL's own parser keeps
+    # "docs.google.com" and "mail.google.com" whole, so "google" or "mail" missed them.
+    sheets = create_article(brand=brand, title="Sharing a sheet",
+                            body="Open docs.google.com/spreadsheets and press Share.")
+    webmail = create_article(brand=brand, title="Receipts",
+                             body="Your receipts are in your inbox at mail.google.com too.")
+    assert _top(brand, "google spreadsheets")[0] == sheets.pk
+    assert _top(brand, "google mail")[0] == webmail.pk
+    assert _top(brand, "shar", prefix=True)[0] == sheets.pk  # a word being typed

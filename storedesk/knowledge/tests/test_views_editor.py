@@ -7,6 +7,9 @@ from django.test import Client
 from storedesk.accounts.models import User
 from storedesk.brands.models import Brand
 from storedesk.brands.tests.factories import create_brand
+from storedesk.inboxes.enums import Channel
+from storedesk.inboxes.models import Inbox
+from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.knowledge.enums import TranslationStatus, Visibility
 from storedesk.knowledge.models import Article, ArticleAttachment, ArticleTranslation
 from storedesk.knowledge.search import search_articles
@@ -16,8 +19,11 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def brand() -> Brand:
-    return create_brand(name="Nordic Gear", default_language="en")
+def brand(email_inbox: Inbox) -> Brand:
+    """A store the `agent` serves: the `agent`'s team also answers its chat."""
+    brand = create_brand(name="Nordic Gear", default_language="en")
+    create_inbox(brand=brand, team=email_inbox.team, channel=Channel.CHAT)
+    return brand
 
 
 def test_editor_needs_a_signed_in_agent(client: Client, brand: Brand) -> None:

@@ -20,6 +20,8 @@ from storedesk.accounts.models import User
 from storedesk.brands.models import Brand
 from storedesk.conversations.access import access_conversation_for_agent, visible_inbox_ids
 from storedesk.conversations.views.common import agent_of
+from storedesk.knowledge.access import agent_serves_brand, brands_for_agent
+from storedesk.knowledge.enums import Audience
 from storedesk.knowledge.forms_agent_tools import ArticleInsertForm, GapsForm, QuickSearchForm
 from storedesk.knowledge.selectors_agent import quick_search_for_agent
 from storedesk.knowledge.selectors_deflection import deflection_stats
@@ -38,8 +40,10 @@ def _today_start(agent: User) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
 
 
-def _default_brand() -> Brand | None:
-    return Brand.objects.order_by("name", "pk").first()
+def _default_brand(agent: User) -> Brand | None:
+    """The first store the agent serves (any store for an agent without one)."""
+    served = brands_for_agent(agent)
+    return served[0] if served else Brand.objects.order_by("name", "pk").first()
 
 
 @agent_required
@@ -48,7 +52,7 @@ def gaps(request: HttpRequest) -> HttpResponse:
     agent = agent_of(request)
     form = GapsForm(request.GET)
     form.is_valid()  # every field is optional; a bad value falls back to its default
-    brand = form.cleaned_data.get("brand") or _default_brand()
+    brand = form.cleaned_data.get("brand") or _default_brand(agent)
     days = form.cleaned_data.get("days") or 30
     end = _today_start(agent) + timedelta(days=1)  # whole days: the clusters' cache holds all day
     start = end - timedelta(days=days)
@@ -89,15 +93,17 @@ def quick(request: HttpRequest) -> HttpResponse:
     conversation = None
     if data.get("conversation"):
         conversation = access_conversation_for_agent(agent=agent, number=data["conversation"])
-    brand = data.get("brand") or (conversation.brand if conversation else _default_brand())
+    brand = data.get("brand") or (conversation.brand if conversation else _default_brand(agent))
     # The customer's language on a conversation, else the agent's; else search detects it.
     language = data.get("lang") or (reply_language(conversation) if conversation else "")
     language = language or agent.language
     hits = []
     if brand is not None:
+        # Internal articles only of the stores the agent serves; others' public ones.
+        audience = Audience.INTERNAL if agent_serves_brand(agent, brand.pk) else Audience.PUBLIC
         hits = quick_search_for_agent(
             brand=brand, query=data.get("q") or "", language=language,
-            today_start=_today_start(agent),
+            today_start=_today_start(agent), audience=audience,
         )
     context = {"hits": hits, "query": data.get("q") or "", "conversation": conversation}
     return render(request, "knowledge/agent_tools/_quick_results.html", context)

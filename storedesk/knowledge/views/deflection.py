@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.utils import translation
@@ -12,28 +11,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
-from storedesk.core.throttle import client_ip, rate_limit_take
+from storedesk.core.throttle import client_ip
 from storedesk.knowledge.access import access_brand_for_public
 from storedesk.knowledge.deflection_enums import SuggestionSource
 from storedesk.knowledge.forms_deflection import SuggestEventForm, SuggestForm
 from storedesk.knowledge.services.deflection import (
-    Suggestion,
     article_suggestions_show,
     deflection_event_record,
+    suggestion_rate_limit_take,
 )
 
 
 def _within_rate_limit(request: HttpRequest) -> bool:
-    return rate_limit_take(
-        scope="kb-suggest", key=client_ip(request), limit=settings.KB_SUGGEST_RATE_LIMIT,
-        window_seconds=settings.KB_SUGGEST_RATE_WINDOW_SECONDS,
-    )
-
-
-def _as_json(suggestion: Suggestion) -> dict[str, object]:
-    return {"article": suggestion.article_id, "title": suggestion.title,
-            "language": suggestion.language, "snippet": suggestion.preview[:200],
-            "url": suggestion.url}
+    return suggestion_rate_limit_take(ip=client_ip(request))
 
 
 @require_GET
@@ -53,7 +43,7 @@ def suggest(request: HttpRequest, brand_slug: str) -> HttpResponse:
     if data["format"] == "json":
         return JsonResponse({
             "session": data["s"] or "", "language": language, "query": data["q"],
-            "suggestions": [_as_json(s) for s in suggestions],
+            "suggestions": [s.as_json() for s in suggestions],
             "contact": {"label": _("Talk to a person"), "url": None},
         })
     context = {"suggestions": suggestions, "query": data["q"], "brand": brand}

@@ -12,8 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from storedesk.accounts.decorators import agent_required
 from storedesk.accounts.models import User
-from storedesk.brands.models import Brand
-from storedesk.knowledge.access import access_article_for_agent
+from storedesk.knowledge.access import (
+    access_article_for_agent,
+    brand_ids_for_agent,
+    brands_for_agent,
+)
 from storedesk.knowledge.enums import Audience
 from storedesk.knowledge.forms import (
     ArticleCreateForm,
@@ -48,13 +51,15 @@ def _agent(request: HttpRequest) -> User:
 @require_GET
 @agent_required
 def article_list(request: HttpRequest) -> HttpResponse:
-    brands = list(Brand.objects.order_by("name"))
+    # Only the stores the agent serves: their lists and searches include internal articles.
+    brands = brands_for_agent(_agent(request))
     brand = next((b for b in brands if str(b.pk) == request.GET.get("brand")), None)
     query = request.GET.get("q", "")[:200]
     hits = []
     if brand is not None and query.strip():
         hits = search_articles(brand, query, audience=Audience.INTERNAL, limit=20)
-    articles = articles_for_editor([brand.pk] if brand else None)[:EDITOR_PAGE_SIZE]
+    brand_ids = [brand.pk] if brand else [b.pk for b in brands]
+    articles = articles_for_editor(brand_ids)[:EDITOR_PAGE_SIZE]
     context = {"brands": brands, "brand": brand, "query": query, "hits": hits, "articles": articles}
     return render(request, "knowledge/editor/list.html", context)
 
@@ -62,7 +67,7 @@ def article_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @agent_required
 def article_new(request: HttpRequest) -> HttpResponse:
-    form = ArticleCreateForm(request.POST or None)
+    form = ArticleCreateForm(request.POST or None, brand_ids=brand_ids_for_agent(_agent(request)))
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

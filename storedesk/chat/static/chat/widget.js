@@ -34,7 +34,9 @@
       leave: "Send message", left: "Thank you! We will answer by email.",
       transcript: "Email me the transcript", transcriptSent: "The transcript is on its way.",
       tooBig: "The file is too large.", error: "Something went wrong. Please try again.",
-      you: "You", newMessage: "New message", intro: "Hi! How can we help?"
+      you: "You", newMessage: "New message", intro: "Hi! How can we help?",
+      suggest: "These articles may answer your question:", answered: "This answered my question",
+      thanks: "Glad it helped! You can still start a chat if you need to."
     },
     sv: {
       open: "Chatta med oss", close: "Stäng chatten", title: "Chatt", send: "Skicka",
@@ -48,7 +50,9 @@
       leave: "Skicka meddelandet", left: "Tack! Vi svarar via e-post.",
       transcript: "Mejla mig chatten", transcriptSent: "Chatten är på väg till dig.",
       tooBig: "Filen är för stor.", error: "Något gick fel. Försök igen.",
-      you: "Du", newMessage: "Nytt meddelande", intro: "Hej! Hur kan vi hjälpa dig?"
+      you: "Du", newMessage: "Nytt meddelande", intro: "Hej! Hur kan vi hjälpa dig?",
+      suggest: "De här artiklarna kanske besvarar din fråga:", answered: "Det här besvarade min fråga",
+      thanks: "Vad bra att det hjälpte! Du kan fortfarande starta en chatt om du behöver."
     },
     ru: {
       open: "Напишите нам", close: "Закрыть чат", title: "Чат", send: "Отправить",
@@ -62,7 +66,9 @@
       leave: "Отправить сообщение", left: "Спасибо! Мы ответим по e-mail.",
       transcript: "Прислать переписку на e-mail", transcriptSent: "Переписка отправлена.",
       tooBig: "Файл слишком большой.", error: "Что-то пошло не так. Попробуйте ещё раз.",
-      you: "Вы", newMessage: "Новое сообщение", intro: "Здравствуйте! Чем можем помочь?"
+      you: "Вы", newMessage: "Новое сообщение", intro: "Здравствуйте! Чем можем помочь?",
+      suggest: "Возможно, эти статьи ответят на ваш вопрос:", answered: "Это ответ на мой вопрос",
+      thanks: "Рады, что помогли! Если нужно, вы всё равно можете начать чат."
     },
     "zh-hans": {
       open: "在线咨询", close: "关闭聊天", title: "聊天", send: "发送",
@@ -76,7 +82,9 @@
       leave: "发送留言", left: "谢谢！我们会通过邮件回复您。",
       transcript: "将聊天记录发到我的邮箱", transcriptSent: "聊天记录已发送。",
       tooBig: "文件太大。", error: "出错了，请重试。",
-      you: "您", newMessage: "新消息", intro: "您好！有什么可以帮您？"
+      you: "您", newMessage: "新消息", intro: "您好！有什么可以帮您？",
+      suggest: "以下文章或许能解答您的问题：", answered: "这解答了我的问题",
+      thanks: "很高兴能帮到您！如有需要，您仍可开始聊天。"
     }
   };
 
@@ -102,7 +110,8 @@
   var state = {
     token: "", config: null, chat: null, lastSeq: 0, entries: {}, pending: {},
     ws: null, wsFailures: 0, polling: false, stopped: false, open: false,
-    unread: 0, readSent: 0, typingSentAt: 0, typingTimer: 0
+    unread: 0, readSent: 0, typingSentAt: 0, typingTimer: 0,
+    kb: "", kbQuery: "", kbTimer: 0, kbSeq: 0
   };
   try { state.token = localStorage.getItem(STORE) || ""; } catch (e) { /* storage blocked */ }
 
@@ -156,6 +165,9 @@
     ".link{background:none;border:0;color:#1d4ed8;cursor:pointer;text-decoration:underline;padding:0}",
     ".sr{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}",
     ".note{font-size:13px;color:#333}.tools{display:flex;gap:12px;padding:4px 12px 8px;font-size:12px}",
+    ".sugg{max-height:170px;overflow-y:auto;font-size:13px}.sugg[hidden]{display:none}.sugg ul{margin:4px 0 0;padding:0;list-style:none}",
+    ".sugg li{padding:4px 0;border-top:1px solid #e5e7eb}.sugg a{color:#1d4ed8;font-weight:600}",
+    ".sugg .snip{display:block;font-size:12px;color:#444;overflow:hidden;text-overflow:ellipsis;white-space:nowrap}",
     "</style>",
     '<button class="launcher" type="button" aria-haspopup="dialog" aria-expanded="false"></button>',
     '<section class="window" role="dialog" aria-modal="false" hidden>',
@@ -220,6 +232,7 @@
     var name = fields.indexOf("name") >= 0 ? field(form, "name", t("name"), "text", required) : null;
     var email = fields.indexOf("email") >= 0 ? field(form, "email", t("email"), "email", required) : null;
     var text = field(form, "text", t("placeholder"), "textarea", true);
+    suggestions(form, text);
     form.appendChild(el("button", { type: "submit", class: "primary" }, t("start")));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
@@ -227,6 +240,7 @@
       var body = { text: text.value, client_id: clientId() };
       if (name) body.name = name.value;
       if (email) body.email = email.value;
+      if (state.kb) body.kb_session = state.kb;  // a chat started after suggestions
       api("POST", "chat", body).then(function (data) {
         state.chat = data.chat;
         showComposer();
@@ -238,6 +252,58 @@
     });
     panel.appendChild(form);
     if (!log.childNodes.length) log.appendChild(el("p", { class: "note" }, t("intro")));
+  }
+
+  /* ---------- help-centre articles while the first message is written (deflection) ---------- */
+  function suggestions(form, text) {
+    state.kb = ""; state.kbQuery = "";
+    var box = el("div", { class: "sugg", id: "sd-sugg", hidden: "" });
+    var heading = el("p", { id: "sd-sugg-title", class: "note" }, t("suggest"));
+    var list = el("ul", { "aria-labelledby": "sd-sugg-title" });
+    var spoken = el("div", { class: "sr", "aria-live": "polite" });
+    box.appendChild(heading); box.appendChild(list);
+    form.appendChild(box); form.appendChild(spoken);
+    text.addEventListener("input", function () {
+      clearTimeout(state.kbTimer);
+      state.kbTimer = setTimeout(function () { suggestFor(text.value.trim()); }, 350);
+    });
+    function suggestFor(query) {
+      if (query === state.kbQuery) return;
+      state.kbQuery = query;
+      var seq = ++state.kbSeq;
+      if (query.length < 3) { render([]); return; }
+      state.kb = state.kb || clientId();
+      var params = "?q=" + encodeURIComponent(query.slice(0, 200)) + "&lang=" + LANG + "&s=" + state.kb;
+      api("GET", "suggest", null, params).then(function (data) {
+        if (seq === state.kbSeq) render(data.suggestions || []);
+      }).catch(function () { /* no suggestions: the chat is still one click away */ });
+    }
+    function render(items) {
+      var had = !box.hidden;
+      list.textContent = "";
+      items.forEach(function (item) {
+        var li = el("li");
+        var link = el("a", { href: item.url, target: "_blank", rel: "noopener" }, item.title);
+        link.addEventListener("click", function () { suggestEvent(item.article, "opened"); });
+        var answered = el("button", { type: "button", class: "link" }, t("answered"));
+        answered.addEventListener("click", function () {
+          suggestEvent(item.article, "answered");
+          answered.replaceWith(el("span", { role: "status" }, t("thanks")));
+        });
+        li.appendChild(link);
+        li.appendChild(el("span", { class: "snip" }, item.snippet));
+        li.appendChild(answered);
+        list.appendChild(li);
+      });
+      box.hidden = !items.length;
+      if (box.hidden) text.removeAttribute("aria-describedby");
+      else text.setAttribute("aria-describedby", "sd-sugg-title");
+      // Said once when articles appear, not on every keystroke that changes them.
+      spoken.textContent = items.length && !had ? t("suggest") + " " + items.map(function (i) { return i.title; }).join("; ") : "";
+    }
+  }
+  function suggestEvent(article, kind) {
+    api("POST", "suggest/event", { s: state.kb, article: article, kind: kind }).catch(function () {});
   }
 
   function showComposer() {
