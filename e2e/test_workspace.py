@@ -160,6 +160,8 @@ def test_agent_works_the_inbox_and_a_conversation(
     outbound = page.locator("#timeline .message--outbound")
     expect(outbound).to_have_count(1)
     expect(outbound).to_contain_text("A new shade is on its way.")
+    # The worker sends it through the outbox; the status changes in place, without a reload.
+    expect(outbound.locator(".delivery")).to_have_text("Sent", timeout=20_000)
     expect(header.locator(".badge--status")).to_have_text("Pending")
     expect(page.locator("#reply-form textarea")).to_have_value("")
     lamp.refresh_from_db()

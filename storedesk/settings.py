@@ -146,7 +146,14 @@ def _database() -> dict[str, Any]:
                 "min_size": int(env("STOREDESK_DB_POOL_MIN", "2")),
                 "max_size": int(env("STOREDESK_DB_POOL_MAX", "10")),
                 "timeout": 10,
-            }
+            },
+            # Parameters bound by the server, and psycopg's prepare threshold back on (Django
+            # turns it off for external poolers such as PgBouncer; this pool is in-process):
+            # a statement run five times on a connection is prepared and PostgreSQL stops
+            # re-planning it. Planning a conversation read (a five-table join over a table
+            # with many indexes) cost more than running it (bench/inbox.py).
+            "server_side_binding": True,
+            "prepare_threshold": 5,
         }
     return config
 
@@ -263,6 +270,9 @@ DEVMAIL_DIR = VAR_DIR / "devmail"
 SESSION_COOKIE_SECURE = not DEVELOPMENT
 CSRF_COOKIE_SECURE = not DEVELOPMENT
 SESSION_COOKIE_HTTPONLY = True
+# Every signed-in page reads the session: from the cache (Redis at scale, shared by all
+# processes; in-process in the one-process default), the database only on a miss.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"

@@ -2,24 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+import hashlib
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from django.core.cache import cache
 from django.db import connection
-from django.db.models import F, OuterRef, Q, QuerySet, Subquery
+from django.db.models import (
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    prefetch_related_objects,
+)
 from django.db.models.functions import Substr
 from django.utils import timezone
 
 from storedesk.accounts.models import Team, User
 from storedesk.brands.models import Brand
 from storedesk.conversations.access import conversations_visible_to_agent, visible_inbox_ids
-from storedesk.conversations.enums import ConversationStatus, InboxSort, MessageKind
+from storedesk.conversations.enums import (
+    ConversationStatus,
+    InboxSort,
+    MessageKind,
+    ParticipantRole,
+)
 from storedesk.conversations.models import (
     Conversation,
     ConversationEvent,
     Message,
+    Participant,
     SavedView,
     Tag,
 )
@@ -219,19 +234,46 @@ def _capped_counts(querysets: dict[str, QuerySet[Conversation]]) -> dict[str, Vi
     }
 
 
+# Counts are a glance at the queue, not a ledger: helpdesks show them a little late (Zendesk
+# view counts refresh every few minutes). Ten seconds saves their two queries, over half the
+# inbox page's database time at 1M conversations (bench/inbox.py), on every reload and
+# list change, while the list itself is always read fresh.
+COUNTS_CACHE_SECONDS = 10
+
+
+def _cached_counts(key: str, read: Callable[[], dict[str, ViewCount]]) -> dict[str, ViewCount]:
+    cached = cache.get(key)
+    if isinstance(cached, dict):
+        return cached
+    counts = read()
+    cache.set(key, counts, COUNTS_CACHE_SECONDS)
+    return counts
+
+
 def conversation_counts_for_agent(*, agent: User, filters: InboxFilters) -> list[ViewCount]:
     """Capped counts per status tab: never a full COUNT over a million rows."""
-    base = conversation_list_for_agent(agent=agent, filters=filters, include_status=False)
-    tabs = ("open", "pending", "on_hold", "snoozed", "solved")
-    return list(_capped_counts({tab: _status_filter(base, tab) for tab in tabs}).values())
+    # Every filter but the tab and the order changes the counts.
+    scope = replace(filters, status="", sort="")
+    digest = hashlib.sha256(repr(scope).encode()).hexdigest()[:32]
+
+    def read() -> dict[str, ViewCount]:
+        base = conversation_list_for_agent(agent=agent, filters=filters, include_status=False)
+        tabs = ("open", "pending", "on_hold", "snoozed", "solved")
+        return _capped_counts({tab: _status_filter(base, tab) for tab in tabs})
+
+    return list(_cached_counts(f"conversations:counts:{agent.pk}:{digest}", read).values())
 
 
 def conversation_shortcut_counts_for_agent(*, agent: User) -> dict[str, ViewCount]:
     """Capped counts of open conversations that are the agent's own, and nobody's."""
-    base = _status_filter(conversations_visible_to_agent(agent), "open")
-    return _capped_counts(
-        {"mine": base.filter(assignee=agent), "unassigned": base.filter(assignee__isnull=True)}
-    )
+
+    def read() -> dict[str, ViewCount]:
+        base = _status_filter(conversations_visible_to_agent(agent), "open")
+        return _capped_counts(
+            {"mine": base.filter(assignee=agent), "unassigned": base.filter(assignee__isnull=True)}
+        )
+
+    return _cached_counts(f"conversations:shortcut-counts:{agent.pk}", read)
 
 
 @dataclass(frozen=True)
@@ -295,6 +337,33 @@ def assignee_choices_for_conversation(*, conversation: Conversation) -> QuerySet
     ).distinct()
 
 
+@dataclass(frozen=True)
+class HeaderChoices:
+    teams: list[Choice]
+    agents: list[Choice]
+
+
+def header_choices_for_conversation(*, conversation: Conversation) -> HeaderChoices:
+    """The team and assignee menus of the conversation header.
+
+    Kept for a minute per (inbox, team) like the inbox filter choices: two queries on
+    every conversation page and after every change, for lists that rarely change.
+    """
+    key = f"conversations:header-choices:{conversation.inbox_id}:{conversation.team_id}"
+    cached = cache.get(key)
+    if isinstance(cached, HeaderChoices):
+        return cached
+    choices = HeaderChoices(
+        teams=[Choice(team.pk, team.name) for team in Team.objects.all()],
+        agents=[
+            Choice(person.pk, person.name)
+            for person in assignee_choices_for_conversation(conversation=conversation)
+        ],
+    )
+    cache.set(key, choices, FILTER_CHOICES_CACHE_SECONDS)
+    return choices
+
+
 def saved_view_list_for_agent(*, agent: User) -> list[SavedView]:
     return list(SavedView.objects.filter(owner=agent))
 
@@ -323,8 +392,6 @@ def conversation_neighbours_for_agent(
     open tab): searching for neighbours of a row that is not there would walk the index.
     """
     listed = conversation_list_for_agent(agent=agent, filters=filters)
-    if not listed.filter(pk=conversation.pk).exists():
-        return Neighbours(previous=None, next=None)
     base = listed.exclude(pk=conversation.pk)
     waiting = conversation.waiting_since
     if filters.sort == InboxSort.LONGEST_WAITING and waiting is not None:
@@ -334,10 +401,20 @@ def conversation_neighbours_for_agent(
         at = conversation.last_message_at
         above = base.filter(last_message_at__gt=at).order_by("last_message_at")
         below = base.filter(last_message_at__lt=at).order_by("-last_message_at")
-    return Neighbours(
-        previous=above.values_list("number", flat=True).first(),
-        next=below.values_list("number", flat=True).first(),
+    # One round trip: the row itself is selected only when it is in the list, and the
+    # database evaluates the two scalar subqueries only for a selected row.
+    numbers = (
+        listed.filter(pk=conversation.pk)
+        .order_by()
+        .values(
+            previous=Subquery(above.values("number")[:1]),
+            next=Subquery(below.values("number")[:1]),
+        )
+        .first()
     )
+    if numbers is None:
+        return Neighbours(previous=None, next=None)
+    return Neighbours(previous=numbers["previous"], next=numbers["next"])
 
 
 @dataclass(frozen=True)
@@ -375,6 +452,15 @@ def _timeline(
     return sorted(entries, key=lambda entry: entry.sequence)
 
 
+def message_delivery_list(*, conversation: Conversation) -> QuerySet[Message]:
+    """Messages that have a delivery status (replies), with only what shows it."""
+    return (
+        conversation.messages.exclude(delivery_status="")
+        .only("sequence", "delivery_status")
+        .order_by("sequence")
+    )
+
+
 def timeline_sequences_after(*, conversation: Conversation, after: int) -> list[int]:
     """Sequence numbers an agent sees after `after`: what a reconnecting page has missed.
 
@@ -397,14 +483,37 @@ def customer_other_conversations(
     )
 
 
+# What the conversation page shows with a conversation: tags and the people.
+DETAIL_PREFETCH = (
+    "tags",
+    "customer__identities",
+    Prefetch("participants", queryset=Participant.objects.select_related("customer")),
+)
+
+
 def conversation_get_for_detail(*, conversation: Conversation) -> Conversation:
     """Re-read what the conversation page shows with it: tags, customer identities, people.
 
     Read afresh on purpose: after a change the caller's instance may be stale.
     """
-    return (
+    conversation = (
         Conversation.objects.select_related("customer", "inbox", "brand", "team", "assignee")
         .defer("search_text")
-        .prefetch_related("tags", "customer__identities", "participants__customer__identities")
+        .prefetch_related(*DETAIL_PREFETCH)
         .get(pk=conversation.pk)
     )
+    return _cc_identities_prefetch(conversation)
+
+
+def conversation_prefetch_for_detail(*, conversation: Conversation) -> Conversation:
+    """The same related rows for a conversation just loaded (by an access_* function)."""
+    prefetch_related_objects([conversation], *DETAIL_PREFETCH)
+    return _cc_identities_prefetch(conversation)
+
+
+def _cc_identities_prefetch(conversation: Conversation) -> Conversation:
+    """Addresses of CC'd people, shown by name or address; most conversations have none."""
+    cc = [p.customer for p in conversation.participants.all() if p.role == ParticipantRole.CC]
+    if cc:
+        prefetch_related_objects(cc, "identities")
+    return conversation

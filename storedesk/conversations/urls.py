@@ -12,6 +12,7 @@ urlpatterns = [
     path("<int:number>/", detail.detail, name="detail"),
     path("<int:number>/timeline/", detail.timeline, name="timeline"),
     path("<int:number>/header/", detail.header, name="header"),
+    path("<int:number>/delivery/", detail.delivery, name="delivery"),
     path("<int:number>/reply/", compose.reply, name="reply"),
     path("<int:number>/note/", compose.note, name="note"),
     path("<int:number>/status/", actions.status, name="status"),

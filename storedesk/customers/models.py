@@ -31,7 +31,13 @@ class Customer(BaseModel):
         verbose_name_plural = _("customers")
 
     def __str__(self) -> str:
-        return self.name or self.primary_email or f"#{self.pk}"
+        return self.name or self.primary_email or self.anonymous_label
+
+    @property
+    def anonymous_label(self) -> str:
+        """For someone with neither name nor address (a chat visitor who stayed anonymous):
+        numbered, so an agent with three such chats can tell them apart."""
+        return str(_("Visitor %(number)s") % {"number": self.pk})
 
     @property
     def primary_email(self) -> str:

@@ -52,18 +52,22 @@ def query_with(context: template.Context, **changes: object) -> str:
     return filter_query(request.GET, **{k: str(v or "") for k, v in changes.items()})
 
 
-@register.filter
-def view_label(value: str) -> str:
-    """The name of an inbox status view (a key of selectors.STATUS_VIEWS, snoozed, all)."""
+@lru_cache(maxsize=16)
+def _view_labels(language: str) -> dict[str, str]:
     from django.utils.translation import gettext as _
 
-    labels = {
+    return {
         "open": _("Open"), "pending": _("Pending"), "on_hold": _("On hold"),
         "snoozed": _("Snoozed"), "solved": _("Solved"), "closed": _("Closed"),
         "spam": _("Spam"), "trash": _("Trash"), "all": _("All"),
         "mine": _("Mine"), "unassigned": _("Unassigned"),
     }
-    return labels.get(value, value)
+
+
+@register.filter
+def view_label(value: str) -> str:
+    """The name of an inbox status view (a key of selectors.STATUS_VIEWS, snoozed, all)."""
+    return _view_labels(get_language() or "").get(value, value)
 
 
 @register.filter

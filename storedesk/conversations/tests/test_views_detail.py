@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -9,10 +10,13 @@ from django.urls import reverse
 
 from storedesk.accounts.models import User
 from storedesk.accounts.tests.factories import create_agent, create_team
+from storedesk.conversations.enums import DeliveryStatus
 from storedesk.conversations.models import Attachment, Conversation, ConversationEvent, Message
 from storedesk.conversations.services.changes import conversation_set_priority
-from storedesk.conversations.services.messages import MessageContent, note_add
+from storedesk.conversations.services.delivery import message_delivery_status_set
+from storedesk.conversations.services.messages import MessageContent, message_reply, note_add
 from storedesk.conversations.tests.factories import create_conversation
+from storedesk.customers.tests.factories import create_customer
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
 
@@ -173,3 +177,56 @@ def test_header_and_sidebar_share_one_localized_date_time_format(
     assert "Snoozed until Jan. 3, 2030, 6:39 p.m." in content
     assert "Jan. 2, 2030, 6:39 p.m." in content
     assert re.search(r"[^T]18:39", content) is None  # only in the machine-readable datetime=
+
+
+def test_delivery_partial_follows_the_reply_status(
+    agent_client: Client, outsider_client: Client, agent: User, conversation: Conversation
+) -> None:
+    reply = message_reply(
+        conversation=conversation, author=agent, content=MessageContent(text="On its way")
+    )
+    url = reverse("conversations:delivery", args=[conversation.number])
+    reply.refresh_from_db()
+    queued = agent_client.get(url).content.decode()
+
+    message_delivery_status_set(message_id=reply.pk, status=DeliveryStatus.FAILED)
+    failed = agent_client.get(url).content.decode()
+
+    assert f'id="delivery-{reply.sequence}"' in queued
+    assert f"delivery--{reply.delivery_status}" in queued
+    # Only replies carry a status: the customer's message and the events have none.
+    assert queued.count('class="delivery ') == 1
+    assert f'<span class="delivery delivery--failed" id="delivery-{reply.sequence}">' in failed
+    assert outsider_client.get(url).status_code == 404
+
+
+def test_cc_list_names_people_by_name_or_address(
+    agent_client: Client, agent: User, conversation: Conversation
+) -> None:
+    create_customer(email="lena@example.com", name="Lena Holm")
+    message_reply(
+        conversation=conversation, author=agent,
+        content=MessageContent(text="Copying you both", cc=["lena@example.com", "ops@example.com"]),
+    )
+
+    body = agent_client.get(reverse("conversations:detail", args=[conversation.number]))
+    cc_list = re.search(r'<dd class="breakable cc-list">(.*?)</dd>', body.content.decode())
+
+    assert cc_list is not None
+    assert re.findall(r"<span>(.*?)</span>", cc_list.group(1)) == ["Lena Holm", "ops@example.com"]
+
+
+def test_conversation_page_reads_a_fixed_number_of_queries(
+    agent_client: Client, agent: User, conversation: Conversation,
+    django_assert_max_num_queries: Any,
+) -> None:
+    """The page's round trips do not grow with its content (bench/inbox.py measures them)."""
+    for n in range(3):
+        note_add(conversation=conversation, author=agent, content=MessageContent(text=f"N{n}"))
+    url = reverse("conversations:detail", args=[conversation.number])
+    agent_client.get(url)  # fills the caches a page view shares with the next
+
+    # Session user, visible inboxes, conversation, tags, identities, participants,
+    # messages, attachments, events, previous/next, other conversations.
+    with django_assert_max_num_queries(11):
+        assert agent_client.get(url).status_code == 200

@@ -1,5 +1,8 @@
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -232,12 +235,27 @@ def test_someone_elses_saved_view_cannot_be_deleted(agent_client: Client) -> Non
 def test_a_customer_without_name_or_address_is_listed_as_a_visitor(
     agent_client: Client, email_inbox: Inbox
 ) -> None:
-    # An anonymous chat visitor: no name, no email identity.
-    anonymous = Customer.objects.create()
-    create_conversation(inbox=email_inbox, customer=anonymous, subject="Hello?")
+    # Anonymous chat visitors: no name, no email identity; numbered to tell them apart.
+    first, second = Customer.objects.create(), Customer.objects.create()
+    for anonymous in (first, second):
+        create_conversation(inbox=email_inbox, customer=anonymous, subject="Hello?")
 
     response = agent_client.get(INBOX_URL)
 
     assert response.status_code == 200
-    assert 'class="conv-customer"' in response.content.decode()
-    assert ">Visitor</span>" in response.content.decode()
+    names = re.findall(r'<span class="conv-customer"[^>]*>(.*?)</span>', response.content.decode())
+    assert sorted(names) == sorted([f"Visitor {first.pk}", f"Visitor {second.pk}"])
+
+
+def test_inbox_page_reads_a_fixed_number_of_queries(
+    agent_client: Client, email_inbox: Inbox, customer: Customer,
+    django_assert_max_num_queries: Any,
+) -> None:
+    """A full page of rows costs what an empty one does (bench/inbox.py measures them)."""
+    _bulk_conversations(email_inbox, customer, 60)
+    agent_client.get(INBOX_URL)  # fills the counts and filter choices a reload shares
+
+    # Session user, visible inboxes, the page's rows, their tags, saved views.
+    with django_assert_max_num_queries(5):
+        response = agent_client.get(INBOX_URL)
+    assert len(response.context["page"].conversations) == 50

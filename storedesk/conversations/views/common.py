@@ -8,12 +8,13 @@ from django.forms import Form
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from storedesk.accounts.models import Team, User
+from storedesk.accounts.models import User
 from storedesk.conversations.enums import ALLOWED_TRANSITIONS, ConversationStatus, Priority
 from storedesk.conversations.models import Conversation
 from storedesk.conversations.selectors import (
-    assignee_choices_for_conversation,
     conversation_get_for_detail,
+    conversation_prefetch_for_detail,
+    header_choices_for_conversation,
 )
 
 HEADER_TEMPLATE = "conversations/partials/_header.html"
@@ -32,15 +33,22 @@ def agent_of(request: HttpRequest) -> User:
     return user
 
 
-def header_context(*, conversation: Conversation, errors: Form | None = None) -> dict[str, Any]:
-    conversation = conversation_get_for_detail(conversation=conversation)
+def header_context(
+    *, conversation: Conversation, errors: Form | None = None, reread: bool = True
+) -> dict[str, Any]:
+    """`reread=False` for a conversation this request just loaded and has not changed."""
+    if reread:
+        conversation = conversation_get_for_detail(conversation=conversation)
+    else:
+        conversation = conversation_prefetch_for_detail(conversation=conversation)
     allowed = ALLOWED_TRANSITIONS[conversation.status]
+    choices = header_choices_for_conversation(conversation=conversation)
     return {
         "conversation": conversation,
         "status_choices": [c for c in ConversationStatus.choices if c[0] in allowed],
         "priority_choices": Priority.choices,
-        "teams": list(Team.objects.all()),
-        "agents": list(assignee_choices_for_conversation(conversation=conversation)),
+        "teams": choices.teams,
+        "agents": choices.agents,
         "tag_names": ", ".join(tag.name for tag in conversation.tags.all()),
         "error_form": errors,
     }

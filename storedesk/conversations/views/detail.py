@@ -12,6 +12,7 @@ from storedesk.conversations.forms import InboxFilterForm, NoteForm, ReplyForm, 
 from storedesk.conversations.selectors import (
     conversation_neighbours_for_agent,
     customer_other_conversations,
+    message_delivery_list,
     timeline_for_agent,
 )
 from storedesk.conversations.views.common import agent_of, header_context, render_header
@@ -23,7 +24,7 @@ def detail(request: HttpRequest, number: int) -> HttpResponse:
     agent = agent_of(request)
     conversation = access_conversation_for_agent(agent=agent, number=number)
     filters = InboxFilterForm(request.GET).filters()
-    context = header_context(conversation=conversation)
+    context = header_context(conversation=conversation, reread=False)
     conversation = context["conversation"]
     context |= {
         "entries": timeline_for_agent(conversation=conversation),
@@ -63,3 +64,14 @@ def header(request: HttpRequest, number: int) -> HttpResponse:
     response = render_header(request, conversation)
     del response["HX-Trigger"]
     return response
+
+
+@agent_required
+@require_GET
+def delivery(request: HttpRequest, number: int) -> HttpResponse:
+    """The delivery status of every outbound message, for live.js to update in place."""
+    conversation = access_conversation_for_agent(agent=agent_of(request), number=number)
+    return render(
+        request, "conversations/partials/_delivery_statuses.html",
+        {"messages": message_delivery_list(conversation=conversation)},
+    )
