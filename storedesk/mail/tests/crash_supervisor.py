@@ -132,7 +132,8 @@ class Supervisor:
             if self._calm.is_set() and not calm:
                 deadline = now  # restart in calm mode
             if deadline is not None and now >= deadline:
-                os.kill(pid, signal.SIGKILL)
+                if not _signal(pid, signal.SIGKILL):
+                    return False  # it died at one of its own crash points a moment ago
                 self.counts.external += 1
                 while _alive(pid):
                     time.sleep(0.005)
@@ -158,11 +159,20 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def _signal(pid: int, signum: int) -> bool:
+    """False when the process is already gone: it may exit between a check and a kill."""
+    try:
+        os.kill(pid, signum)
+    except ProcessLookupError:
+        return False
+    return True
+
+
 def _terminate(pid: int) -> None:
     """SIGTERM, as a service manager stops a process; SIGKILL if it does not stop in time."""
-    os.kill(pid, signal.SIGTERM)
+    _signal(pid, signal.SIGTERM)
     deadline = time.monotonic() + 30
     while _alive(pid):
         if time.monotonic() > deadline:
-            os.kill(pid, signal.SIGKILL)
+            _signal(pid, signal.SIGKILL)
         time.sleep(0.02)
