@@ -26,12 +26,12 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from storedesk.accounts.models import User
 from storedesk.conversations.access import conversations_visible_to_agent, visible_inbox_ids
 from storedesk.conversations.models import Conversation
 from storedesk.conversations.selectors import timeline_sequences_after
+from storedesk.core.consumers import TolerantJsonConsumer
 from storedesk.core.realtime import agent_group, conversation_group, inbox_agents_group
 from storedesk.core.realtime_events import PRESENCE_CHANGED, RealtimeEvent
 from storedesk.inboxes.models import Inbox
@@ -62,7 +62,7 @@ def _count(value: object) -> int | None:
     return None
 
 
-class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
+class AgentConsumer(TolerantJsonConsumer):
     agent: User
     watching: int | None
     state: str
@@ -98,13 +98,6 @@ class AgentConsumer(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channe
         # A closed tab or a dropped network must not leave "Anna is viewing" behind.
         if getattr(self, "watching", None) is not None and self.state != "left":
             await self.broadcast_presence("left", is_answer=False)
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            content = json.loads(text_data or "")
-        except ValueError:  # answered with an error frame instead of killing the socket
-            content = None
-        await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         handlers: dict[str, Callable[[Mapping[str, Any]], Awaitable[None]]] = {

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import json
 import weakref
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -12,12 +11,12 @@ from typing import Any, ParamSpec, TypeVar
 
 from asgiref.sync import SyncToAsync
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncJsonWebsocketConsumer
 from django.db import connection, connections, transaction
 from django.http import Http404
 
 from storedesk.chat.errors import ChatError
 from storedesk.conversations.services.timeline import live_updates_coalesced
+from storedesk.core.consumers import TolerantJsonConsumer
 
 CLOSE_UNAUTHENTICATED = 4401
 CLOSE_FORBIDDEN_ORIGIN = 4403
@@ -175,18 +174,11 @@ def scope_own_origin(scope: Mapping[str, Any]) -> str:
     return f"{'https' if secure else 'http'}://{scope_header(scope, b'host')}"
 
 
-class JsonFrames(AsyncJsonWebsocketConsumer):  # type: ignore[misc]  # channels is untyped
+class JsonFrames(TolerantJsonConsumer):
     """Frame parsing, error frames and group bookkeeping shared by both sockets."""
 
     def handlers(self) -> dict[str, Handler]:
         raise NotImplementedError
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            content = json.loads(text_data or "")
-        except ValueError:  # answered with an error frame instead of killing the socket
-            content = None
-        await self.receive_json(content)
 
     async def receive_json(self, content: Any, **kwargs: Any) -> None:
         kind = content.get("type") if isinstance(content, dict) else None
