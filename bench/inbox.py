@@ -175,16 +175,18 @@ def explain_pages(scenario: Scenario) -> None:
 
 
 def selectors_for_page(label: str, agent: Any, scenario: Scenario, i: int = 0) -> None:
-    """What the inbox and conversation views call (storedesk/conversations/selectors.py)."""
-    from storedesk.conversations import selectors
+    """What the inbox and conversation views call (conversations/selectors*.py)."""
     from storedesk.conversations.access import access_conversation_for_agent
     from storedesk.conversations.enums import InboxSort
     from storedesk.conversations.selectors import (
         InboxFilters,
         conversation_counts_for_agent,
         conversation_page_for_agent,
-        customer_other_conversations,
         timeline_for_agent,
+    )
+    from storedesk.conversations.selectors_detail import (
+        conversation_neighbours_for_agent,
+        customer_other_conversations,
     )
 
     if label.startswith("conversation page"):
@@ -194,9 +196,9 @@ def selectors_for_page(label: str, agent: Any, scenario: Scenario, i: int = 0) -
         customer_other_conversations(agent=agent, conversation=conversation)
         # The previous/next links of the conversation page (the view passes the list's
         # filters from the query string; none here, so the default open tab).
-        neighbours = getattr(selectors, "conversation_neighbours_for_agent", None)
-        if neighbours is not None:
-            neighbours(agent=agent, conversation=conversation, filters=InboxFilters())
+        conversation_neighbours_for_agent(
+            agent=agent, conversation=conversation, filters=InboxFilters()
+        )
         return
     if label.startswith("inbox"):
         filters = InboxFilters(

@@ -12,11 +12,9 @@ from django.db import connection
 from django.db.models import (
     F,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
-    prefetch_related_objects,
 )
 from django.db.models.functions import Substr
 from django.utils import timezone
@@ -28,13 +26,11 @@ from storedesk.conversations.enums import (
     ConversationStatus,
     InboxSort,
     MessageKind,
-    ParticipantRole,
 )
 from storedesk.conversations.models import (
     Conversation,
     ConversationEvent,
     Message,
-    Participant,
     SavedView,
     Tag,
 )
@@ -337,33 +333,6 @@ def assignee_choices_for_conversation(*, conversation: Conversation) -> QuerySet
     ).distinct()
 
 
-@dataclass(frozen=True)
-class HeaderChoices:
-    teams: list[Choice]
-    agents: list[Choice]
-
-
-def header_choices_for_conversation(*, conversation: Conversation) -> HeaderChoices:
-    """The team and assignee menus of the conversation header.
-
-    Kept for a minute per (inbox, team) like the inbox filter choices: two queries on
-    every conversation page and after every change, for lists that rarely change.
-    """
-    key = f"conversations:header-choices:{conversation.inbox_id}:{conversation.team_id}"
-    cached = cache.get(key)
-    if isinstance(cached, HeaderChoices):
-        return cached
-    choices = HeaderChoices(
-        teams=[Choice(team.pk, team.name) for team in Team.objects.all()],
-        agents=[
-            Choice(person.pk, person.name)
-            for person in assignee_choices_for_conversation(conversation=conversation)
-        ],
-    )
-    cache.set(key, choices, FILTER_CHOICES_CACHE_SECONDS)
-    return choices
-
-
 def saved_view_list_for_agent(*, agent: User) -> list[SavedView]:
     return list(SavedView.objects.filter(owner=agent))
 
@@ -375,46 +344,6 @@ def conversation_list_by_numbers_for_agent(
     return list(
         conversations_visible_to_agent(agent).filter(number__in=list(numbers)).order_by("number")
     )
-
-
-@dataclass(frozen=True)
-class Neighbours:
-    previous: int | None
-    next: int | None
-
-
-def conversation_neighbours_for_agent(
-    *, agent: User, conversation: Conversation, filters: InboxFilters
-) -> Neighbours:
-    """Numbers of the conversations above and below this one in the agent's inbox list.
-
-    None when the conversation is not in that list (e.g. a solved one opened from the
-    open tab): searching for neighbours of a row that is not there would walk the index.
-    """
-    listed = conversation_list_for_agent(agent=agent, filters=filters)
-    base = listed.exclude(pk=conversation.pk)
-    waiting = conversation.waiting_since
-    if filters.sort == InboxSort.LONGEST_WAITING and waiting is not None:
-        above = base.filter(waiting_since__lt=waiting).order_by("-waiting_since")
-        below = base.filter(waiting_since__gt=waiting).order_by("waiting_since")
-    else:
-        at = conversation.last_message_at
-        above = base.filter(last_message_at__gt=at).order_by("last_message_at")
-        below = base.filter(last_message_at__lt=at).order_by("-last_message_at")
-    # One round trip: the row itself is selected only when it is in the list, and the
-    # database evaluates the two scalar subqueries only for a selected row.
-    numbers = (
-        listed.filter(pk=conversation.pk)
-        .order_by()
-        .values(
-            previous=Subquery(above.values("number")[:1]),
-            next=Subquery(below.values("number")[:1]),
-        )
-        .first()
-    )
-    if numbers is None:
-        return Neighbours(previous=None, next=None)
-    return Neighbours(previous=numbers["previous"], next=numbers["next"])
 
 
 @dataclass(frozen=True)
@@ -470,50 +399,3 @@ def timeline_sequences_after(*, conversation: Conversation, after: int) -> list[
     messages = conversation.messages.filter(sequence__gt=after).values_list("sequence", flat=True)
     events = conversation.events.filter(sequence__gt=after).values_list("sequence", flat=True)
     return sorted([*messages, *events])
-
-
-def customer_other_conversations(
-    *, agent: User, conversation: Conversation, limit: int = 10
-) -> list[Conversation]:
-    return list(
-        conversations_visible_to_agent(agent)
-        .filter(customer_id=conversation.customer_id)
-        .exclude(pk=conversation.pk)
-        .order_by("-last_message_at")[:limit]
-    )
-
-
-# What the conversation page shows with a conversation: tags and the people.
-DETAIL_PREFETCH = (
-    "tags",
-    "customer__identities",
-    Prefetch("participants", queryset=Participant.objects.select_related("customer")),
-)
-
-
-def conversation_get_for_detail(*, conversation: Conversation) -> Conversation:
-    """Re-read what the conversation page shows with it: tags, customer identities, people.
-
-    Read afresh on purpose: after a change the caller's instance may be stale.
-    """
-    conversation = (
-        Conversation.objects.select_related("customer", "inbox", "brand", "team", "assignee")
-        .defer("search_text")
-        .prefetch_related(*DETAIL_PREFETCH)
-        .get(pk=conversation.pk)
-    )
-    return _cc_identities_prefetch(conversation)
-
-
-def conversation_prefetch_for_detail(*, conversation: Conversation) -> Conversation:
-    """The same related rows for a conversation just loaded (by an access_* function)."""
-    prefetch_related_objects([conversation], *DETAIL_PREFETCH)
-    return _cc_identities_prefetch(conversation)
-
-
-def _cc_identities_prefetch(conversation: Conversation) -> Conversation:
-    """Addresses of CC'd people, shown by name or address; most conversations have none."""
-    cc = [p.customer for p in conversation.participants.all() if p.role == ParticipantRole.CC]
-    if cc:
-        prefetch_related_objects(cc, "identities")
-    return conversation

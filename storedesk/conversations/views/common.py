@@ -11,7 +11,7 @@ from django.shortcuts import render
 from storedesk.accounts.models import User
 from storedesk.conversations.enums import ALLOWED_TRANSITIONS, ConversationStatus, Priority
 from storedesk.conversations.models import Conversation
-from storedesk.conversations.selectors import (
+from storedesk.conversations.selectors_detail import (
     conversation_get_for_detail,
     conversation_prefetch_for_detail,
     header_choices_for_conversation,

@@ -9,11 +9,10 @@ from django.views.decorators.http import require_GET
 from storedesk.accounts.decorators import agent_required
 from storedesk.conversations.access import access_conversation_for_agent
 from storedesk.conversations.forms import InboxFilterForm, NoteForm, ReplyForm, filter_query
-from storedesk.conversations.selectors import (
+from storedesk.conversations.selectors import message_delivery_list, timeline_for_agent
+from storedesk.conversations.selectors_detail import (
     conversation_neighbours_for_agent,
     customer_other_conversations,
-    message_delivery_list,
-    timeline_for_agent,
 )
 from storedesk.conversations.views.common import agent_of, header_context, render_header
 
