@@ -236,7 +236,7 @@ def _is_ours(conversation: Conversation, recipient: str) -> bool:
 
 def _our_addresses(addresses: list[str]) -> list[str]:
     # Imported here: intake imports this module to answer the mail it has just stored.
-    from storedesk.mail.intake import inbox_addresses_match
+    from storedesk.mail.identify import inbox_addresses_match
 
     return list(inbox_addresses_match(addresses))
 

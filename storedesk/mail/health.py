@@ -149,7 +149,8 @@ def devmail_loopback(*, raw: bytes, recipients: Sequence[str], envelope_from: st
     Side effects: raw_email_receive (source DEVMAIL) after the current transaction commits.
     """
     # Imported here: intake imports this module to recognise probes.
-    from storedesk.mail.intake import inbox_addresses_match, raw_email_receive
+    from storedesk.mail.identify import inbox_addresses_match
+    from storedesk.mail.intake import raw_email_receive
 
     ours = list(inbox_addresses_match(recipients))
     if not ours:

@@ -22,10 +22,8 @@ message bounced.
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -33,7 +31,6 @@ from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, OuterRef
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from storedesk.conversations.enums import ConversationStatus
@@ -47,11 +44,16 @@ from storedesk.conversations.services.messages import (
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.customers.models import Customer
 from storedesk.customers.services import customer_email_arrived
-from storedesk.inboxes.models import Inbox, InboxAddress
+from storedesk.inboxes.models import Inbox
 from storedesk.mail.autoreply_send import auto_reply_send
 from storedesk.mail.bounces import outbound_email_bounce_record
 from storedesk.mail.enums import RawEmailKind, RawEmailState
 from storedesk.mail.health import mailbox_probe_arrive
+from storedesk.mail.identify import (
+    dedupe_key_for,
+    inbox_addresses_match,
+    message_id_scan,
+)
 from storedesk.mail.intake_cache import intake_cache
 from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
@@ -63,83 +65,12 @@ logger = logging.getLogger(__name__)
 # A stored mail younger than this is left to the task its intake enqueued; older ones are
 # taken to be orphans of a crash between commit and enqueue.
 PENDING_GRACE_SECONDS = 10
-# The header scan reads at most this much: a Message-ID further in is not a header.
-HEADER_SCAN_BYTES = 256 * 1024
 # Conversations a customer message must not be appended to (it starts a new one instead).
 THREAD_CLOSED_STATUSES = frozenset({ConversationStatus.CLOSED, ConversationStatus.TRASH})
 
-_HEADER_END = re.compile(rb"\r?\n\r?\n")
-_MESSAGE_ID_LINE = re.compile(rb"^message-id[ \t]*:(.*(?:\r?\n[ \t].*)*)", re.I | re.M)
-_ANGLE_ID = re.compile(r"<([^<>]*)>")
 
 
 # --- step 1: storing -------------------------------------------------------------------------
-
-
-def message_id_scan(raw: bytes) -> str:
-    """The normalised Message-ID (no angle brackets, no spaces) from a cheap header scan.
-
-    Works on any bytes: no MIME parsing, junk gives "". Only the header block is read,
-    so a "Message-ID:" line in a body or attached message is not mistaken for ours.
-    """
-    head = raw[:HEADER_SCAN_BYTES]
-    end = _HEADER_END.search(head)
-    match = _MESSAGE_ID_LINE.search(head[: end.start()] if end else head)
-    if match is None:
-        return ""
-    value = match.group(1).decode("latin-1")
-    bracketed = _ANGLE_ID.search(value)
-    return message_id_normalize(bracketed.group(1) if bracketed else value)
-
-
-def message_id_normalize(value: str) -> str:
-    return "".join(value.split()).strip("<>")
-
-
-def dedupe_key_for(raw: bytes, message_id: str) -> str:
-    if message_id:
-        return "mid:" + hashlib.sha256(message_id.encode("utf-8", "surrogateescape")).hexdigest()
-    return "raw:" + hashlib.sha256(raw).hexdigest()
-
-
-def address_base(address: str) -> str:
-    """`support+t4q9x@shop.example` -> `support@shop.example` (lower-cased)."""
-    local, at, domain = address.strip().strip("<>").lower().rpartition("@")
-    if not at:
-        return domain
-    return f"{local.split('+', 1)[0]}@{domain}"
-
-
-def inbox_addresses_match(addresses: Iterable[str]) -> dict[str, InboxAddress]:
-    """Which of `addresses` are ours: address (lower-cased) -> its InboxAddress.
-
-    Case-insensitive; a plus-address matches its base address unless the plus-address
-    itself is configured.
-    """
-    wanted = {a.strip().strip("<>").lower() for a in addresses if a and "@" in a}
-    if not wanted:
-        return {}
-    cache = intake_cache()
-    if cache is not None:
-        known = cache.addresses()
-    else:
-        candidates = wanted | {address_base(a) for a in wanted}
-        known = {
-            row.email_lower: row
-            for row in InboxAddress.objects.annotate(email_lower=Lower("email"))
-            .filter(email_lower__in=candidates)
-            .select_related("inbox")
-        }
-    matches: dict[str, InboxAddress] = {}
-    for address in wanted:
-        row = known.get(address) or known.get(address_base(address))
-        if row is not None:
-            matches[address] = row
-    return matches
-
-
-def address_is_ours(address: str) -> bool:
-    return bool(inbox_addresses_match([address]))
 
 
 def raw_email_receive(

@@ -25,7 +25,8 @@ from django.conf import settings
 from django.db import DatabaseError, close_old_connections
 
 from storedesk.mail.enums import IntakeSource
-from storedesk.mail.intake import address_is_ours, raw_email_receive
+from storedesk.mail.identify import address_is_ours
+from storedesk.mail.intake import raw_email_receive
 
 logger = logging.getLogger(__name__)
 

@@ -8,8 +8,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pytest_django.fixtures import Settings
 
 from storedesk.mail.tests.dovecot import DovecotServer, dovecot_missing_reason, dovecot_start
+from storedesk.mail.tests.outbox_smtp import SmtpSink, point_at
 
 
 @pytest.fixture(scope="session")
@@ -23,3 +25,13 @@ def dovecot() -> Iterator[DovecotServer]:
     server = dovecot_start(Path(tempfile.mkdtemp(prefix="storedesk-dovecot-")))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def smtp(settings: Settings) -> Iterator[SmtpSink]:
+    """A real SMTP server (aiosmtpd) that outbound mail is sent to; it keeps what arrives."""
+    sink = SmtpSink()
+    sink.start()
+    point_at(settings, sink)
+    yield sink
+    sink.stop()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
-from pytest_django.fixtures import Settings
 
 from storedesk.accounts.models import User
 from storedesk.conversations.enums import DeliveryStatus
@@ -23,19 +22,12 @@ from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.mail.adapter import EmailChannelAdapter, reply_subject
 from storedesk.mail.enums import IntakeSource
 from storedesk.mail.models import OutboundEmail, RawEmail, RawEmailDelivery, ReplyToken
-from storedesk.mail.tests.outbox_smtp import SmtpSink, point_at
+from storedesk.mail.tests.outbox_smtp import SmtpSink
 
 pytestmark = pytest.mark.django_db
 Capture = Callable[..., AbstractContextManager[Any]]
 
 
-@pytest.fixture
-def smtp(settings: Settings) -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    point_at(settings, sink)
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture

@@ -40,8 +40,8 @@ from storedesk.conversations.models import Attachment, Conversation, Message
 from storedesk.customers.models import Customer
 from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail.enums import ImapSecurity, OutboundKind, RawEmailState
+from storedesk.mail.identify import dedupe_key_for, message_id_scan
 from storedesk.mail.imap import mailbox_poll
-from storedesk.mail.intake import dedupe_key_for, message_id_scan
 from storedesk.mail.models import (
     ImapAccount,
     ImapFolderState,

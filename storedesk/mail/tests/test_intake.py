@@ -25,9 +25,8 @@ from storedesk.customers.tests.factories import create_customer
 from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail.enums import IntakeSource, OutboundState, RawEmailKind, RawEmailState
+from storedesk.mail.identify import dedupe_key_for, message_id_scan
 from storedesk.mail.intake import (
-    dedupe_key_for,
-    message_id_scan,
     raw_email_process,
     raw_email_process_pending,
     raw_email_receive,

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import timedelta
 
 import pytest
 from django.db import DatabaseError
 from django.test import override_settings
 from django.utils import timezone
-from pytest_django.fixtures import Settings
 
 from storedesk.conversations.enums import EventType, ParticipantRole
 from storedesk.conversations.models import Conversation, ConversationEvent, Participant
@@ -20,18 +18,11 @@ from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.models import OutboundEmail, RawEmail, ReplyToken
 from storedesk.mail.outbox_send import outbox_send_due
 from storedesk.mail.tests.factories import make_raw_email
-from storedesk.mail.tests.outbox_smtp import SmtpSink, point_at
+from storedesk.mail.tests.outbox_smtp import SmtpSink
 
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def smtp(settings: Settings) -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    point_at(settings, sink)
-    yield sink
-    sink.stop()
 
 
 def take_in(*raws: bytes) -> None:

@@ -36,13 +36,6 @@ Capture = Callable[..., AbstractContextManager[Any]]
 PORT_PATH = "storedesk.mail.outbox.OutboxMailPort"
 
 
-@pytest.fixture
-def smtp(settings: Settings) -> Iterator[SmtpSink]:
-    sink = SmtpSink()
-    sink.start()
-    point_at(settings, sink)
-    yield sink
-    sink.stop()
 
 
 @pytest.fixture
