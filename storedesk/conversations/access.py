@@ -17,13 +17,9 @@ from storedesk.conversations.models import Attachment, Conversation
 from storedesk.customers.models import Customer
 from storedesk.inboxes.models import Inbox
 
-# How long one User instance reuses its visible inboxes. A request's user lives for the
-# request, which asks up to three times (list, counts, neighbours); a websocket keeps its
-# user for hours, so a membership change reaches an open socket within this time.
-VISIBLE_INBOXES_MEMO_SECONDS = 10.0
-_MEMO_ATTRIBUTE = "_storedesk_visible_inbox_ids"
-# Across requests the answer is cached until a team's members or an inbox's team change
-# (access_cache_invalidate, from signals): a query saved on every workspace page.
+# An agent's visible inboxes are cached until a team's members or an inbox's team change
+# (access_cache_invalidate, from conversations/signals.py): a query saved on every
+# workspace page, which asks up to three times (list, counts, previous/next).
 VISIBLE_INBOXES_CACHE_SECONDS = 300
 _ACCESS_VERSION_KEY = "conversations:access-version"
 
@@ -32,18 +28,13 @@ def visible_inbox_ids(agent: User) -> list[int] | None:
     """Inboxes whose conversations `agent` may see; None means all (administrators)."""
     if agent.is_admin:
         return None
-    memo: tuple[float, list[int]] | None = getattr(agent, _MEMO_ATTRIBUTE, None)
-    now = time.monotonic()
-    if memo is not None and now - memo[0] < VISIBLE_INBOXES_MEMO_SECONDS:
-        return list(memo[1])
     key = f"conversations:visible-inboxes:{cache.get(_ACCESS_VERSION_KEY, 0)}:{agent.pk}"
     inbox_ids: list[int] | None = cache.get(key)
     if inbox_ids is None:
         inboxes = Inbox.objects.filter(team__members=agent).order_by()  # no Meta.ordering join
         inbox_ids = list(inboxes.values_list("pk", flat=True).distinct())
         cache.set(key, inbox_ids, VISIBLE_INBOXES_CACHE_SECONDS)
-    setattr(agent, _MEMO_ATTRIBUTE, (now, inbox_ids))
-    return list(inbox_ids)
+    return inbox_ids
 
 
 def access_cache_invalidate() -> None:
