@@ -10,6 +10,7 @@ from typing import Any, Literal
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import (
+    Exists,
     F,
     OuterRef,
     Q,
@@ -28,6 +29,7 @@ from storedesk.conversations.enums import (
     MessageKind,
 )
 from storedesk.conversations.models import (
+    Attachment,
     Conversation,
     ConversationEvent,
     Message,
@@ -352,6 +354,7 @@ class TimelineEntry:
     kind: Literal["message", "event"]
     message: Message | None = None
     event: ConversationEvent | None = None
+    attachments: tuple[Attachment, ...] = ()
 
 
 def timeline_for_agent(*, conversation: Conversation, after: int = 0) -> list[TimelineEntry]:
@@ -367,18 +370,33 @@ def timeline_for_customer(*, conversation: Conversation, after: int = 0) -> list
 def _timeline(
     conversation: Conversation, after: int, *, include_notes: bool, include_events: bool
 ) -> list[TimelineEntry]:
-    messages = (
-        conversation.messages.filter(sequence__gt=after)
-        .select_related("author_user", "author_customer")
-        .prefetch_related("attachments")
-    )
+    messages = conversation.messages.filter(sequence__gt=after).select_related(
+        "author_user", "author_customer"
+    ).annotate(has_files=Exists(Attachment.objects.filter(message=OuterRef("pk"))))
     if not include_notes:
         messages = messages.exclude(kind=MessageKind.NOTE)
-    entries = [TimelineEntry(sequence=m.sequence, kind="message", message=m) for m in messages]
+    messages_read = list(messages)
+    files = _attachments_by_message([m.pk for m in messages_read if m.has_files])
+    entries = [
+        TimelineEntry(
+            sequence=m.sequence, kind="message", message=m, attachments=files.get(m.pk, ())
+        )
+        for m in messages_read
+    ]
     if include_events:
         events = conversation.events.filter(sequence__gt=after).select_related("actor")
         entries += [TimelineEntry(sequence=e.sequence, kind="event", event=e) for e in events]
     return sorted(entries, key=lambda entry: entry.sequence)
+
+
+def _attachments_by_message(message_ids: list[int]) -> dict[int, tuple[Attachment, ...]]:
+    """Files of the messages that have any: most timelines have none, and then no query."""
+    if not message_ids:
+        return {}
+    by_message: dict[int, list[Attachment]] = {}
+    for attachment in Attachment.objects.filter(message_id__in=message_ids).order_by("pk"):
+        by_message.setdefault(attachment.message_id or 0, []).append(attachment)
+    return {message_id: tuple(files) for message_id, files in by_message.items()}
 
 
 def message_delivery_list(*, conversation: Conversation) -> QuerySet[Message]:

@@ -227,6 +227,26 @@ def test_conversation_page_reads_a_fixed_number_of_queries(
     agent_client.get(url)  # fills the caches a page view shares with the next
 
     # Session user, visible inboxes, conversation, tags, identities, participants,
-    # messages, attachments, events, previous/next, other conversations.
-    with django_assert_max_num_queries(11):
+    # messages, events, previous/next, other conversations: no attachment query, no file.
+    with django_assert_max_num_queries(10):
         assert agent_client.get(url).status_code == 200
+
+
+def test_timeline_shows_each_messages_own_files_with_one_query_for_them(
+    agent_client: Client, agent: User, conversation: Conversation,
+    django_assert_max_num_queries: Any,
+) -> None:
+    for name in ("first.pdf", "second.pdf"):
+        note_add(conversation=conversation, author=agent, content=MessageContent(
+            text=f"With {name}", files=[SimpleUploadedFile(name, b"%PDF-1.4 x", "application/pdf")],
+        ))
+    note_add(conversation=conversation, author=agent, content=MessageContent(text="No file"))
+    url = reverse("conversations:detail", args=[conversation.number])
+    agent_client.get(url)
+
+    with django_assert_max_num_queries(11):
+        page = agent_client.get(url).content.decode()
+
+    articles = re.findall(r'<article class="message.*?</article>', page, flags=re.S)
+    names = [re.findall(r'attachment-name">(.*?)<', article) for article in articles[-3:]]
+    assert names == [["first.pdf"], ["second.pdf"], []]
