@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
@@ -13,10 +16,20 @@ PERIOD_DAYS = [(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 d
 
 
 class GapsForm(forms.Form):
-    brand = forms.ModelChoiceField(queryset=Brand.objects.all(), required=False, label=_("Store"))
+    """The store picker offers only `brands`: the stores whose questions the agent may read."""
+
+    brand = forms.ModelChoiceField(queryset=Brand.objects.none(), required=False, label=_("Store"))
     days = forms.TypedChoiceField(
         choices=PERIOD_DAYS, coerce=int, required=False, empty_value=None, label=_("Period")
     )
+
+    def __init__(self, *args: Any, brands: Sequence[Brand], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        brand_field = self.fields["brand"]
+        assert isinstance(brand_field, forms.ModelChoiceField)
+        brand_field.queryset = Brand.objects.filter(pk__in=[b.pk for b in brands]).order_by(
+            "name", "pk"
+        )
 
 
 class QuickSearchForm(forms.Form):

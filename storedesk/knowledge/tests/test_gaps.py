@@ -15,6 +15,7 @@ from django.utils import timezone
 from storedesk.accounts.models import User
 from storedesk.accounts.tests.factories import create_agent, create_team
 from storedesk.brands.models import Brand
+from storedesk.brands.tests.factories import create_brand
 from storedesk.conversations.models import Conversation
 from storedesk.conversations.services.messages import (
     MessageContent,
@@ -75,8 +76,6 @@ def test_paraphrases_of_one_question_mostly_share_a_cluster() -> None:
 
 @pytest.fixture
 def brand() -> Brand:
-    from storedesk.brands.tests.factories import create_brand
-
     return create_brand(name="Lamp Shop")
 
 
@@ -230,6 +229,35 @@ def test_the_gaps_page_shows_numbers_for_the_chosen_store(
     assert "gift wrapping" in html
     assert "Invoice copy" in html
     assert 'data-stat="suggested">0<' in html
+
+
+def test_another_stores_gaps_are_404_and_its_name_is_not_offered(
+    brand: Brand, team_inbox: Inbox, anna: User
+) -> None:
+    other_store = create_brand(name="Other Store")
+    create_inbox(brand=other_store, team=create_team(name="Other team"))
+    search_log_record(brand=other_store, query="secret project", language="en",
+                      results_count=0, session_key="", source="help_centre")
+    client = _agent_client(anna)
+
+    chosen = client.get(reverse("knowledge:gaps"), {"brand": other_store.pk})
+    default = client.get(reverse("knowledge:gaps")).content.decode()
+
+    assert chosen.status_code == 404
+    assert "secret project" not in chosen.content.decode()
+    assert "Other Store" not in default
+    assert brand.name in default
+
+
+def test_an_agent_serving_no_store_sees_no_stores_questions(brand: Brand) -> None:
+    search_log_record(brand=brand, query="gift wrapping", language="en", results_count=0,
+                      session_key="", source="help_centre")
+    loner = create_agent(username="loner")
+
+    html = _agent_client(loner).get(reverse("knowledge:gaps")).content.decode()
+
+    assert "gift wrapping" not in html
+    assert "None of your teams serves a store yet." in html
 
 
 def test_the_gaps_page_needs_an_agent(brand: Brand) -> None:

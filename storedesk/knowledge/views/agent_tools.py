@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -50,13 +50,19 @@ def _default_brand(agent: User) -> Brand | None:
 @require_GET
 def gaps(request: HttpRequest) -> HttpResponse:
     agent = agent_of(request)
-    form = GapsForm(request.GET)
-    form.is_valid()  # every field is optional; a bad value falls back to its default
-    brand = form.cleaned_data.get("brand") or _default_brand(agent)
+    served = brands_for_agent(agent)
+    form = GapsForm(request.GET, brands=served)
+    # Every field is optional and a bad period falls back to its default, but another
+    # store's questions and searches are not the agent's to read.
+    if not form.is_valid() and "brand" in form.errors:
+        raise Http404("No such store among the agent's.")
+    brand = form.cleaned_data.get("brand") or (served[0] if served else None)
     days = form.cleaned_data.get("days") or 30
     end = _today_start(agent) + timedelta(days=1)  # whole days: the clusters' cache holds all day
     start = end - timedelta(days=days)
-    context: dict[str, object] = {"form": form, "brand": brand, "days": days}
+    context: dict[str, object] = {
+        "form": form, "brand": brand, "days": days, "store_exists": Brand.objects.exists(),
+    }
     if brand is not None:
         context |= {
             "stats": deflection_stats(brand=brand, start=start, end=end),
