@@ -18,7 +18,9 @@ PERIOD_DAYS = [(7, _("Last 7 days")), (30, _("Last 30 days")), (90, _("Last 90 d
 class GapsForm(forms.Form):
     """The store picker offers only `brands`: the stores whose questions the agent may read."""
 
-    brand = forms.ModelChoiceField(queryset=Brand.objects.none(), required=False, label=_("Store"))
+    brand = forms.ModelChoiceField(
+        queryset=Brand.objects.none(), required=False, empty_label=None, label=_("Store")
+    )
     days = forms.TypedChoiceField(
         choices=PERIOD_DAYS, coerce=int, required=False, empty_value=None, label=_("Period")
     )

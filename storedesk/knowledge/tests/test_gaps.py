@@ -246,7 +246,8 @@ def test_another_stores_gaps_are_404_and_its_name_is_not_offered(
     assert chosen.status_code == 404
     assert "secret project" not in chosen.content.decode()
     assert "Other Store" not in default
-    assert brand.name in default
+    assert f'<option value="{brand.pk}" selected>{brand.name}</option>' in default
+    assert '<option value="30" selected>' in default  # the period the figures are for
 
 
 def test_an_agent_serving_no_store_sees_no_stores_questions(brand: Brand) -> None:

@@ -60,8 +60,10 @@ def gaps(request: HttpRequest) -> HttpResponse:
     days = form.cleaned_data.get("days") or 30
     end = _today_start(agent) + timedelta(days=1)  # whole days: the clusters' cache holds all day
     start = end - timedelta(days=days)
+    # The pickers show what the page shows, defaults included.
+    shown = GapsForm(initial={"brand": brand, "days": days}, brands=served)
     context: dict[str, object] = {
-        "form": form, "brand": brand, "days": days, "store_exists": Brand.objects.exists(),
+        "form": shown, "brand": brand, "days": days, "store_exists": Brand.objects.exists(),
     }
     if brand is not None:
         context |= {
