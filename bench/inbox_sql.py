@@ -202,10 +202,7 @@ SELECT b.id, b.created_at, b.last_message_at, 1000 + b.id, ib.channel, pg_temp.s
     CASE WHEN b.status IN ('new', 'open') THEN b.last_message_at END,
     %(messages)s + 1 + (b.status <> 'new')::int,
     %(messages)s,
-    pg_temp.subject(b.id) || E'\\n' || cu.name || ' ' || ci.value || E'\\n' || (
-        SELECT string_agg(pg_temp.msg_text(b.id, b.status, s, cu.name, ib.brand_name), E'\\n'
-                          ORDER BY s)
-        FROM generate_series(1, %(messages)s) AS s),
+    pg_temp.subject(b.id) || ' ' || cu.name || ' ' || ci.value,
     ag.id, ib.brand_id, b.customer_id, ib.id, NULL, t.id
 FROM (
     SELECT a.*,

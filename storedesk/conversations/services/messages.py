@@ -64,16 +64,10 @@ def _number_take_next() -> int:
     return number
 
 
-def _search_text_append(conversation: Conversation, *parts: str) -> None:
-    conversation.search_text = _search_text_joined(conversation.search_text, *parts)
-
-
-def _search_text_joined(search_text: str, *parts: str) -> str:
-    addition = " ".join(p for p in parts if p)
-    if len(search_text) >= SEARCH_TEXT_MAX_CHARS or not addition:
-        return search_text
-    combined = f"{search_text}\n{addition}" if search_text else addition
-    return combined[:SEARCH_TEXT_MAX_CHARS]
+def _search_header(subject: str, customer: Customer) -> str:
+    """What search finds a conversation by besides its messages (conversations/search.py)."""
+    parts = (subject, customer.name, customer.primary_email)
+    return " ".join(part for part in parts if part)[:SEARCH_TEXT_MAX_CHARS]
 
 
 def _message_create(
@@ -164,9 +158,7 @@ def conversation_open_with_message(
         last_customer_message_at=now,
         waiting_since=now,
         message_count=1,
-        search_text=_search_text_joined(
-            "", subject, customer.name, customer.primary_email, content.text
-        ),
+        search_text=_search_header(subject, customer),
         # The CREATED event and the first message; nobody else sees the row before commit.
         last_sequence=OPENING_SEQUENCES,
     )
@@ -227,7 +219,7 @@ def message_receive_once(
             raise
         return existing, False
     now = timezone.now()
-    fields = ["last_message_at", "last_customer_message_at", "message_count", "search_text"]
+    fields = ["last_message_at", "last_customer_message_at", "message_count"]
     conversation.last_message_at = conversation.last_customer_message_at = now
     conversation.message_count += 1
     if conversation.waiting_since is None:
@@ -242,7 +234,6 @@ def message_receive_once(
         )
         conversation.status = ConversationStatus.OPEN
         fields.append("status")
-    _search_text_append(conversation, content.text)
     conversation.save(update_fields=[*fields, "updated_at"])
     conversation_publish_update(conversation=conversation, fields=fields)
     return message, True
@@ -283,8 +274,8 @@ def message_reply(
     separator, unless the text already ends with it (an agent who typed or pasted it
     keeps a single copy); not when `signed` is False (live chat lines: a signature under
     every line of a chat is noise). The stored text, the HTML built from it and the mail the
-    customer receives all carry the signature; the conversation's search text gets only
-    the agent's own words.
+    customer receives all carry the signature; search indexes only the agent's own words
+    (a message's text up to the separator, migration 0006).
 
     The message is queued for delivery over the conversation's channel (a task after
     commit), unless the caller says it is `delivered` already (a live chat's socket puts
@@ -302,7 +293,6 @@ def message_reply(
         .select_related("inbox")
         .get(pk=conversation.pk)
     )
-    typed_text = content.text
     if signed:
         content = _with_signature(
             content, author.signature.strip() or conversation.inbox.signature
@@ -337,7 +327,6 @@ def message_reply(
             data={"from": conversation.status, "to": status_after},
         )
         conversation.status = status_after
-    _search_text_append(conversation, typed_text)
     fields = [
         "last_message_at",
         "waiting_since",
@@ -345,7 +334,6 @@ def message_reply(
         "first_response_at",
         "assignee",
         "status",
-        "search_text",
     ]
     conversation.save(update_fields=[*fields, "updated_at"])
     conversation_publish_update(conversation=conversation, fields=fields)
@@ -362,6 +350,5 @@ def note_add(*, conversation: Conversation, author: User, content: MessageConten
     message = _message_create(
         conversation=conversation, kind=MessageKind.NOTE, content=content, author_user=author
     )
-    _search_text_append(conversation, content.text)
-    conversation.save(update_fields=["search_text", "updated_at"])
+    conversation.save(update_fields=["updated_at"])
     return message
