@@ -8,7 +8,9 @@ someone already read in their mail client is still taken in.
 Each fetched batch goes through `raw_emails_take_in` (stored and processed in one
 transaction) and `last_uid` moves past it in that same transaction, so a crash resumes right
 after the last committed batch; the intake's unique constraint makes anything fetched twice
-(a new UIDVALIDITY generation, the same mail also arriving over SMTP) a no-op.
+(a new UIDVALIDITY generation, the same mail also arriving over SMTP) a no-op. Each batch is
+recorded as attempted before it is processed, so a mail that kills the fetcher is found and
+set aside instead of taking its batch down forever (imap_attempts.py).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import logging
 import re
 import socket
 import ssl
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from django.utils import timezone
@@ -27,7 +29,16 @@ from django.utils.module_loading import import_string
 
 from storedesk.inboxes.models import InboxAddress
 from storedesk.mail.enums import ImapSecurity, IntakeSource
-from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
+from storedesk.mail.imap_attempts import (
+    ATTEMPT_FIELDS,
+    attempt_begin,
+    attempt_undo,
+    attempts_forget,
+    batch_next,
+    folder_state_lock,
+)
+from storedesk.mail.intake import Stored
+from storedesk.mail.intake_batch import InboundMail, raw_email_set_aside, raw_emails_take_in
 from storedesk.mail.models import ImapAccount, ImapFolderState
 
 logger = logging.getLogger(__name__)
@@ -49,6 +60,8 @@ class FolderReport:
     fetched: int = 0
     new: int = 0
     duplicates: int = 0
+    # Mails stored into the quarantine unparsed: their processing kept killing the fetcher.
+    set_aside: int = 0
     uidvalidity_reset: bool = False
     error: str = ""
 
@@ -123,7 +136,10 @@ def _folder_poll(client: imaplib.IMAP4, account: ImapAccount, report: FolderRepo
     uidvalidity = imap_folder_select(client, report.folder)
     state, report.uidvalidity_reset = _folder_state(account, report.folder, uidvalidity)
     recipients = _inbox_recipients(account)
-    for batch in _batches(_new_uids(client, state.last_uid), FETCH_BATCH_SIZE):
+    uids = _new_uids(client, state.last_uid)
+    # Each round takes some in or learns that another poller did: `last_uid` moves on.
+    while uids := [uid for uid in uids if uid > state.last_uid]:
+        batch = batch_next(state, uids, FETCH_BATCH_SIZE)
         messages = _fetch_bodies(client, batch)
         # Never step over a UID we did not get: if it was expunged meanwhile, the next poll's
         # SEARCH no longer lists it; if the server failed to send it, we retry. The ones
@@ -131,7 +147,7 @@ def _folder_poll(client: imaplib.IMAP4, account: ImapAccount, report: FolderRepo
         missing = next((uid for uid in batch if uid not in messages), None)
         got = list(batch) if missing is None else [uid for uid in batch if uid < missing]
         if got:
-            _messages_store([messages[uid] for uid in got], recipients, report, state, got[-1])
+            _batch_take_in(got, messages, recipients, report, state)
         if missing is not None:
             raise ImapError(f"The server sent no message for UID {missing}; will retry.")
 
@@ -166,7 +182,8 @@ def _folder_state(
         extra={"account_id": account.pk, "folder": folder, "old": state.uidvalidity},
     )
     state.uidvalidity, state.last_uid = uidvalidity, 0
-    state.save(update_fields=["uidvalidity", "last_uid", "updated_at"])
+    attempts_forget(state)
+    state.save(update_fields=["uidvalidity", "last_uid", *ATTEMPT_FIELDS, "updated_at"])
     return state, True
 
 
@@ -197,22 +214,57 @@ def _fetch_bodies(client: imaplib.IMAP4, uids: Sequence[int]) -> dict[int, bytes
     return messages
 
 
-def _messages_store(
-    raws: Sequence[bytes],
+def _batch_take_in(
+    uids: Sequence[int],
+    messages: dict[int, bytes],
     recipients: Sequence[str],
     report: FolderReport,
     state: ImapFolderState,
-    last_uid: int,
 ) -> None:
-    """Store and process the mails, moving the resume point past them in the same commit."""
-    stored = raw_emails_take_in(
-        mails=[InboundMail(raw=raw, recipients=recipients) for raw in raws],
-        source=IntakeSource.IMAP,
-        before_commit=lambda: _last_uid_advance(state, last_uid),
-    )
+    """Record the attempt (imap_attempts.py), then store and process the mails, moving the
+    resume point past them in the same commit; or set aside a mail that failed too often."""
+    attempt = attempt_begin(state, uids)
+    if attempt is None:
+        return  # another poller took these in meanwhile
+    mails = [InboundMail(raw=messages[uid], recipients=recipients) for uid in uids]
+    try:
+        if attempt.set_aside:
+            stored = [_mail_set_aside(mails[0], report, state, uids[0], attempt.count - 1)]
+        else:
+            stored = raw_emails_take_in(
+                mails=mails,
+                source=IntakeSource.IMAP,
+                after_begin=lambda: folder_state_lock(state),
+                before_commit=lambda: _last_uid_advance(state, uids[-1]),
+            )
+    except Exception:
+        attempt_undo(state, attempt)  # only a dead process counts against a mail
+        raise
     report.fetched += len(stored)
     report.new += sum(s.is_new for s in stored)
     report.duplicates += sum(not s.is_new for s in stored)
+
+
+def _mail_set_aside(
+    mail: InboundMail, report: FolderReport, state: ImapFolderState, uid: int, failures: int
+) -> Stored:
+    reason = (
+        f"processing this message did not complete after {failures} attempts; the fetcher "
+        f"may have crashed on it (IMAP folder {report.folder!r}, UID {uid})"
+    )
+    stored = raw_email_set_aside(
+        mail=mail,
+        source=IntakeSource.IMAP,
+        reason=reason,
+        after_begin=lambda: folder_state_lock(state),
+        before_commit=lambda: _last_uid_advance(state, uid),
+    )
+    report.set_aside += 1
+    logger.error(
+        "mail.imap.set_aside",
+        extra={"folder_state_id": state.pk, "uid": uid, "raw_email_id": stored.raw_email.pk},
+    )
+    return stored
 
 
 def _last_uid_advance(state: ImapFolderState, uid: int) -> None:
@@ -375,8 +427,3 @@ def _error_detail(exc: BaseException) -> str:
     if text.startswith(("b'", 'b"')) and text.endswith(("'", '"')):
         text = text[2:-1]
     return text.rstrip(".") or "no reason given"
-
-
-def _batches(items: Sequence[int], size: int) -> Iterator[Sequence[int]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]

@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 from django.db import DatabaseError, transaction
+from django.utils import timezone
 
 from storedesk.conversations.services.deferred import inserts_deferred
 from storedesk.conversations.services.timeline import live_updates_coalesced
@@ -20,6 +21,7 @@ from storedesk.core.tasks import enqueue_on_commit
 from storedesk.mail.enums import RawEmailState
 from storedesk.mail.intake import Stored, raw_email_process_stored, raw_email_store
 from storedesk.mail.intake_cache import intake_cache_open
+from storedesk.mail.models import RawEmail
 
 logger = logging.getLogger(__name__)
 
@@ -37,6 +39,7 @@ def raw_emails_take_in(
     *,
     mails: Sequence[InboundMail],
     source: str,
+    after_begin: Callable[[], None] | None = None,
     before_commit: Callable[[], None] | None = None,
 ) -> list[Stored]:
     """Store and process a batch of mails in one durable transaction (IMAP, import).
@@ -46,9 +49,11 @@ def raw_emails_take_in(
     be parsed or processed is quarantined and the batch goes on; a database error while
     processing one mail rolls back only its processing (the stored mail stays RECEIVED and
     is processed again after commit). Any other database error rolls back the whole batch,
-    which the caller may then retry: nothing of it was acknowledged. `before_commit` runs
-    last inside the transaction (the IMAP fetcher moves its resume point there, so the
-    point and the mails commit together).
+    which the caller may then retry: nothing of it was acknowledged. `after_begin` runs
+    first inside the transaction (the IMAP fetcher locks its folder's row there, so a second
+    poller waits for this batch instead of taking it for a crashed one) and `before_commit`
+    last (the IMAP fetcher moves its resume point there, so the point and the mails commit
+    together).
 
     Caches per batch what every mail reads (intake_cache), writes the rows nobody reads
     back before commit (events, requesters, acknowledgements) with one INSERT per table
@@ -58,8 +63,50 @@ def raw_emails_take_in(
     Returns one Stored per mail, in order.
     """
     with transaction.atomic(durable=True), intake_cache_open(), live_updates_coalesced():
+        if after_begin is not None:
+            after_begin()
         with inserts_deferred():
             stored = [_take_in(mail, source) for mail in mails]
+        if before_commit is not None:
+            before_commit()
+    return stored
+
+
+def raw_email_set_aside(
+    *,
+    mail: InboundMail,
+    source: str,
+    reason: str,
+    after_begin: Callable[[], None] | None = None,
+    before_commit: Callable[[], None] | None = None,
+) -> Stored:
+    """Store a mail straight into the quarantine with `reason`, never parsing it.
+
+    For mail whose processing killed the process that tried it (the IMAP fetcher gives up
+    on it after a few attempts): only the scan `raw_email_store` does runs on its bytes. Its
+    deliveries are stored as for any mail, so an admin's Re-process (`raw_email_reprocess`)
+    takes it through intake like the rest. A mail already stored is quarantined only if it
+    still waits (RECEIVED); what became of it otherwise stands. One durable transaction;
+    `after_begin` and `before_commit` as in `raw_emails_take_in`.
+    """
+    with transaction.atomic(durable=True):
+        if after_begin is not None:
+            after_begin()
+        stored = raw_email_store(
+            raw=mail.raw,
+            source=source,
+            recipients=mail.recipients,
+            envelope_from=mail.envelope_from,
+        )
+        raw_email = stored.raw_email
+        quarantined = RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.RECEIVED).update(
+            state=RawEmailState.QUARANTINED, reason=reason[:2000], processed_at=timezone.now()
+        )
+        if quarantined:
+            raw_email.state, raw_email.reason = RawEmailState.QUARANTINED, reason[:2000]
+            logger.warning(
+                "mail.intake.set_aside", extra={"raw_email_id": raw_email.pk, "reason": reason}
+            )
         if before_commit is not None:
             before_commit()
     return stored

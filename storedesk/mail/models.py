@@ -174,12 +174,23 @@ class ImapAccount(BaseModel):
 
 
 class ImapFolderState(BaseModel):
-    """Where fetching resumes: the folder's UIDVALIDITY and the last UID taken in."""
+    """Where fetching resumes: the folder's UIDVALIDITY and the last UID taken in.
+
+    The attempt fields are committed before a batch is processed, so a fetcher that dies
+    while processing leaves them above `last_uid`; the next poll sees that and takes the
+    batch's mail in one at a time, and sets aside a mail it died on too often (imap_attempts.py).
+    """
 
     account = models.ForeignKey(ImapAccount, on_delete=models.CASCADE, related_name="states")
     folder = models.CharField(max_length=255)
     uidvalidity = models.PositiveBigIntegerField()
     last_uid = models.PositiveBigIntegerField(default=0)
+    # The UIDs of the batch being taken in, and how many times exactly that batch was started.
+    attempt_first_uid = models.PositiveBigIntegerField(default=0, db_default=0)
+    attempt_last_uid = models.PositiveBigIntegerField(default=0, db_default=0)
+    attempt_count = models.PositiveIntegerField(default=0, db_default=0)
+    # Up to this UID mail is taken in one at a time: a batch holding it never finished.
+    careful_until_uid = models.PositiveBigIntegerField(default=0, db_default=0)
 
     class Meta:
         constraints = [

@@ -4,13 +4,17 @@ from __future__ import annotations
 
 import os
 import tempfile
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from pytest_django.fixtures import Settings
 
+from storedesk.inboxes.models import Inbox
+from storedesk.mail.models import ImapAccount
 from storedesk.mail.tests.dovecot import DovecotServer, dovecot_missing_reason, dovecot_start
+from storedesk.mail.tests.factories import create_imap_account
 from storedesk.mail.tests.outbox_smtp import SmtpSink, point_at
 
 
@@ -25,6 +29,18 @@ def dovecot() -> Iterator[DovecotServer]:
     server = dovecot_start(Path(tempfile.mkdtemp(prefix="storedesk-dovecot-")))
     yield server
     server.stop()
+
+
+@pytest.fixture
+def user() -> str:
+    """A mailbox of our own on the session's Dovecot (every user name logs in)."""
+    return f"shop-{uuid.uuid4().hex[:12]}"
+
+
+@pytest.fixture
+def account(dovecot: DovecotServer, user: str, email_inbox: Inbox) -> ImapAccount:
+    """An IMAP account for `user`, feeding the Support inbox."""
+    return create_imap_account(dovecot, user=user, inbox=email_inbox)
 
 
 @pytest.fixture

@@ -13,8 +13,9 @@ With CRASH_HARNESS_RATE > 0 a child kills itself with SIGKILL, with that probabi
 points a crash hurts most (`crash_points_install`): right after an INSERT or UPDATE of the
 intake's tables, inside the open transaction; halfway through writing an attachment file;
 after the raw mail committed but before the SMTP 250 went out; after an IMAP batch (mails
-and resume point) committed. Nothing of this is in production code: it is patched in here,
-in the child process only.
+and resume point) committed. With CRASH_HARNESS_POISON set it also dies whenever it parses a
+mail containing those bytes (a mail that crashes the parser). Nothing of this is in
+production code: it is patched in here, in the child process only.
 
 The tests' side of the harness: crash_supervisor.py (restarts a child whenever it dies and
 SIGKILLs it at random moments) and crash_mta.py (a sending MTA that keeps each message until
@@ -45,6 +46,10 @@ from django.core.files.base import File
 CRASH_RATE_ENV = "CRASH_HARNESS_RATE"
 CRASH_SEED_ENV = "CRASH_HARNESS_SEED"
 READY_FILE_ENV = "CRASH_HARNESS_READY_FILE"
+# A child given this dies whenever it parses a mail whose bytes contain it (a parser that
+# crashes the process on one particular mail).
+POISON_ENV = "CRASH_HARNESS_POISON"
+POISON_POINT = "parsing the poison mail"
 CRASH_MARK = "CRASH-POINT "
 # Statements after which a child may die, inside the transaction that ran them.
 CRASH_TABLES = (
@@ -105,6 +110,7 @@ def crash_points_install(crasher: _Crasher) -> None:
     from django.db.backends.signals import connection_created
 
     import storedesk.mail.imap as imap
+    import storedesk.mail.intake as intake
     import storedesk.mail.receiver as receiver
 
     def statement_hook(
@@ -141,6 +147,9 @@ def crash_points_install(crasher: _Crasher) -> None:
     setattr(FileSystemStorage, "_save", save_halfway)  # noqa: B010  (not in the stubs)
     _crash_after(crasher, receiver, "raw_email_receive", "receiver: committed, before 250")
     _crash_after(crasher, imap, "raw_emails_take_in", "fetcher: batch committed, before more")
+    poison = os.environ.get(POISON_ENV, "").encode()
+    if poison:
+        _crash_when_parsing(intake, poison)
 
 
 def _crash_after(crasher: _Crasher, module: ModuleType, name: str, point: str) -> None:
@@ -153,6 +162,17 @@ def _crash_after(crasher: _Crasher, module: ModuleType, name: str, point: str) -
         return result
 
     setattr(module, name, wrapped)
+
+
+def _crash_when_parsing(intake: ModuleType, poison: bytes) -> None:
+    parse: Callable[[bytes], Any] = intake.parse_email
+
+    def parse_or_die(raw: bytes) -> Any:
+        if poison in raw:
+            crash(POISON_POINT)
+        return parse(raw)
+
+    setattr(intake, "parse_email", parse_or_die)  # noqa: B010  (patched like the others)
 
 
 class _HalfThenCrash(File):  # type: ignore[type-arg]

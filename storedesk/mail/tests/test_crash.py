@@ -7,7 +7,9 @@ it dies, each killed by SIGKILL at random moments and at the crash points of cra
 (inside transactions and attachment writes). A sending MTA keeps every message until it got
 a 250. At the end the set of stored mail must equal the set sent, each became exactly one
 message per inbox, and nothing is left half done. The same for `storedesk fetch_mail`
-against a real Dovecot, whose resume point (UIDVALIDITY + UID) must come out exact.
+against a real Dovecot, whose resume point (UIDVALIDITY + UID) must come out exact; and a
+mail that kills the fetcher every time it is parsed must end in the quarantine while the mail
+behind it arrives.
 
 Both tests are in xdist group "crash": with `--dist loadgroup` they share one test worker
 instead of loading both at once.
@@ -42,6 +44,7 @@ from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail.enums import ImapSecurity, OutboundKind, RawEmailState
 from storedesk.mail.identify import dedupe_key_for, message_id_scan
 from storedesk.mail.imap import mailbox_poll
+from storedesk.mail.intake import raw_email_reprocess
 from storedesk.mail.models import (
     ImapAccount,
     ImapFolderState,
@@ -49,7 +52,7 @@ from storedesk.mail.models import (
     RawEmail,
     RawEmailDelivery,
 )
-from storedesk.mail.tests.crash_harness import CRASH_RATE_ENV
+from storedesk.mail.tests.crash_harness import CRASH_RATE_ENV, POISON_ENV, POISON_POINT
 from storedesk.mail.tests.crash_mta import Mta, Sent, free_port, messages_make, sha256
 from storedesk.mail.tests.crash_supervisor import Supervisor
 from storedesk.mail.tests.dovecot import PASSWORD, DovecotServer
@@ -388,3 +391,75 @@ def test_kill_9_while_fetching_resumes_exactly(
     ).exists()
     assert Message.objects.filter(client_id__startswith="mail:").count() == with_message.count()
     assert Conversation.objects.count() == with_message.count()
+
+
+# --- a mail that kills the fetcher ---------------------------------------------------------
+
+POISON_MESSAGES = 120
+# The poison is the 31st mail: inside the first batch, neither its first nor its last.
+POISON_INDEX = 30
+POISON_HEADER = b"X-Parser-Crash: on this mail\r\n"
+
+
+def test_mail_that_kills_the_fetcher_is_set_aside_and_the_rest_arrives(
+    shared_database: SharedDatabase,
+    supervisors: list[Supervisor],
+    dovecot: DovecotServer,
+    tmp_path: Path,
+    seed: int,
+) -> None:
+    inbox = create_inbox(name="Support", address="support@shop.example")
+    user = f"poison-{uuid.uuid4().hex[:12]}"
+    account = ImapAccount.objects.create(
+        inbox=inbox, host="127.0.0.1", port=dovecot.port, security=ImapSecurity.NONE,
+        username=user, password=PASSWORD,
+    )
+    shared_database.publish()
+    raws = [
+        m.raw for m in messages_make(
+            POISON_MESSAGES, seed=seed, support="support@shop.example",
+            sales="sales@shop.example", prefix="poison",
+        )
+    ]
+    raws[POISON_INDEX] = POISON_HEADER + raws[POISON_INDEX]
+    for raw in raws:
+        dovecot.append(user, raw)
+
+    def stored() -> int:
+        return shared_database.scalar(STORED_SQL)
+
+    # Killed only by the poison: every death is that mail's.
+    fetcher = supervise(
+        supervisors, ["fetcher"],
+        env={**child_env(shared_database, tmp_path), POISON_ENV: POISON_HEADER.decode().strip()},
+        rate=0.0, progress=polled(stored), kill_every=(1e12, 1e12), workdir=tmp_path, seed=seed,
+    )
+    fetched = wait_while_moving(
+        lambda: bool(fetcher.counts.failures) or stored() >= len(raws), stored
+    )
+    fetcher.stop()
+    shared_database.collect()
+
+    report = f"seed {seed}: fetcher {fetcher.counts}"
+    assert fetched, report
+    assert not fetcher.counts.failures, report
+    # Its first batch once, then alone MAIL_IMAP_MAX_ATTEMPTS times; then set aside unparsed.
+    assert fetcher.counts.points == {POISON_POINT: 4}, report
+    assert fetcher.counts.external == 0, report
+    poison = RawEmail.objects.get(state=RawEmailState.QUARANTINED)
+    assert bytes(poison.raw) == raws[POISON_INDEX]
+    assert poison.reason == (
+        "processing this message did not complete after 3 attempts; the fetcher may have "
+        f"crashed on it (IMAP folder 'INBOX', UID {POISON_INDEX + 1})"
+    )
+    assert RawEmail.objects.filter(state=RawEmailState.PROCESSED).count() == len(raws) - 1
+    assert {bytes(raw) for raw in RawEmail.objects.values_list("raw", flat=True)} == set(raws)
+    assert ImapFolderState.objects.get(account=account).last_uid == len(raws)
+    assert Conversation.objects.count() == len(raws) - 1
+
+    # The admins' Re-process, in a process whose parser survives it.
+    raw_email_reprocess(raw_email=poison)
+
+    poison.refresh_from_db()
+    assert poison.state == RawEmailState.PROCESSED
+    assert Conversation.objects.count() == len(raws)

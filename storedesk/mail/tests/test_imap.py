@@ -5,7 +5,6 @@ from __future__ import annotations
 import imaplib
 import threading
 import time
-import uuid
 from io import StringIO
 
 import pytest
@@ -24,17 +23,6 @@ from storedesk.mail.tests.dovecot import DovecotServer
 from storedesk.mail.tests.factories import create_imap_account, make_raw_email
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def user() -> str:
-    """A mailbox of our own on the shared server (every user name logs in)."""
-    return f"shop-{uuid.uuid4().hex[:12]}"
-
-
-@pytest.fixture
-def account(dovecot: DovecotServer, user: str, email_inbox: Inbox) -> ImapAccount:
-    return create_imap_account(dovecot, user=user, inbox=email_inbox)
 
 
 def flags_by_uid(server: DovecotServer, user: str, folder: str = "INBOX") -> dict[int, bytes]:
