@@ -24,11 +24,13 @@ from typing import Any
 from django_tasks.base import Task
 
 from storedesk.chat.tasks import chat_reassign_unanswered_task
-from storedesk.conversations.tasks import conversation_wake_due_task
+from storedesk.conversations.tasks import (
+    attachment_orphans_delete_task,
+    conversation_wake_due_task,
+)
 from storedesk.core.tasks import task_results_stale_fail_task
 from storedesk.mail.health import mailbox_health_check_task, probe_interval_seconds
 from storedesk.mail.tasks import (
-    attachment_orphans_delete_task,
     mailbox_poll_all_task,
     outbox_send_due_task,
     raw_email_process_pending_task,
@@ -63,7 +65,7 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob(mailbox_health_check_task, interval_seconds=probe_interval_seconds()),
     # Chats nobody answered within the widget's answer timeout go to the next agent.
     ScheduledJob(chat_reassign_unanswered_task, interval_seconds=10, run_at_start=True),
-    # Attachment files a killed intake wrote without committing their rows (older than an hour).
+    # Attachment files a killed process wrote without committing their rows (older than an hour).
     ScheduledJob(attachment_orphans_delete_task, interval_seconds=3600),
     # Task rows a killed worker left RUNNING become FAILED (after TASK_STALE_SECONDS).
     ScheduledJob(task_results_stale_fail_task, interval_seconds=300, run_at_start=True),

@@ -34,7 +34,7 @@ _POSTGRES_CONTAINING = f"""
     SELECT id FROM conversations_conversation WHERE UPPER(search_text) LIKE %s
     UNION ALL
     SELECT conversation_id FROM conversations_message
-    WHERE {POSTGRES_MESSAGE_SEARCHABLE} LIKE %s"""
+    WHERE {POSTGRES_MESSAGE_SEARCHABLE} LIKE %s"""  # noqa: S608 (constant)
 
 
 def search_terms(query: str) -> list[str]:
@@ -54,12 +54,13 @@ def _term_found(term: str) -> Q:
     if connection.vendor == "sqlite":
         if len(term) >= TRIGRAM_MIN_CHARS:
             phrase = '"' + term.replace('"', '""') + '"'
-            return Q(pk__in=RawSQL(_SQLITE_MATCHING, (phrase, phrase)))
+            return Q(pk__in=RawSQL(_SQLITE_MATCHING, (phrase, phrase)))  # noqa: S611
         # Too short for the trigram index: a scan, as lower() folds ASCII only in SQLite.
         lowered = term.lower()
-        return Q(pk__in=RawSQL(_SQLITE_CONTAINING, (lowered, lowered)))
+        return Q(pk__in=RawSQL(_SQLITE_CONTAINING, (lowered, lowered)))  # noqa: S611
     pattern = "%" + _like_escaped(term.upper()) + "%"
-    return Q(pk__in=RawSQL(_POSTGRES_CONTAINING, (pattern, pattern)))
+    # Constant SQL throughout; the user's words only ever travel as parameters.
+    return Q(pk__in=RawSQL(_POSTGRES_CONTAINING, (pattern, pattern)))  # noqa: S611
 
 
 def _like_escaped(text: str) -> str:

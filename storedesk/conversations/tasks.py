@@ -1,9 +1,11 @@
-"""Background work for conversations: delivering replies and waking snoozed ones."""
+"""Background work for conversations: delivering replies, waking snoozed ones, and deleting
+attachment files a killed process left without a row."""
 
 from __future__ import annotations
 
 from django_tasks import task
 
+from storedesk.conversations.attachment_sweep import attachment_orphans_delete
 from storedesk.conversations.models import Message
 from storedesk.conversations.services.changes import conversation_wake_due
 from storedesk.conversations.services.delivery import message_deliver
@@ -20,3 +22,8 @@ def message_deliver_task(message_id: int) -> None:
 @task()
 def conversation_wake_due_task() -> int:
     return conversation_wake_due()
+
+
+@task()
+def attachment_orphans_delete_task() -> int:
+    return attachment_orphans_delete()

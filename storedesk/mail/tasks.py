@@ -50,11 +50,3 @@ def mailbox_poll_all_task() -> int:
     from storedesk.mail.imap import mailbox_poll_all
 
     return sum(report.new for report in mailbox_poll_all())
-
-
-@task()
-def attachment_orphans_delete_task() -> int:
-    """Delete attachment files a killed intake left without a row (attachment_sweep.py)."""
-    from storedesk.mail.attachment_sweep import attachment_orphans_delete
-
-    return attachment_orphans_delete()

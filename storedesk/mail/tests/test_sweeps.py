@@ -18,15 +18,15 @@ from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoCaptureOnCommitCallbacks
 from pytest_django.fixtures import Settings
 
+from storedesk.conversations import attachment_sweep
 from storedesk.conversations.models import Attachment
+from storedesk.conversations.tasks import attachment_orphans_delete_task
 from storedesk.core.task_sweep import TaskAbandoned, task_results_stale_fail
 from storedesk.inboxes.models import Inbox
-from storedesk.mail import attachment_sweep
 from storedesk.mail.enums import IntakeSource, RawEmailState
 from storedesk.mail.intake import raw_email_process_pending, raw_email_receive
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.models import RawEmail
-from storedesk.mail.tasks import attachment_orphans_delete_task
 from storedesk.mail.tests.factories import make_raw_email
 
 pytestmark = pytest.mark.django_db

@@ -1,9 +1,10 @@
 """Deleting attachment files that no row references (docs/subsystems/email.md, "Crash safety").
 
-Intake writes a mail's attachment files to storage inside the transaction that inserts their
-`Attachment` rows; a process killed before that commit leaves the files (whole or half
-written) with no row. They are garbage, never data: the mail is processed again and writes
-its files anew. This sweep, on the schedule, deletes such files once they are older than a
+Attachment files are written to storage inside the transaction that inserts their
+`Attachment` rows (mail intake, replies, chat uploads); a process killed before that commit
+leaves the files (whole or half written) with no row. They are garbage, never data: a mail
+is processed again and writes its files anew, a reply or upload that did not commit was
+never acknowledged. This sweep, on the schedule, deletes such files once they are older than a
 grace period (`ATTACHMENT_ORPHAN_GRACE_SECONDS`, default an hour), far longer than any
 transaction that is still going to commit its rows.
 
@@ -47,7 +48,9 @@ def attachment_orphans_delete(*, now: datetime | None = None) -> int:
     try:
         root = Path(storage.path(ATTACHMENTS_DIR))
     except NotImplementedError:
-        logger.warning("mail.attachments.sweep_unsupported", extra={"storage": repr(storage)})
+        logger.warning(
+            "conversations.attachments.sweep_unsupported", extra={"storage": repr(storage)}
+        )
         return 0
     cutoff = (now or timezone.now()).timestamp() - orphan_grace_seconds()
     deleted = 0
@@ -59,7 +62,7 @@ def attachment_orphans_delete(*, now: datetime | None = None) -> int:
             chunk = []
     deleted += _unreferenced_delete(storage, chunk)
     if deleted:
-        logger.warning("mail.attachments.orphans_deleted", extra={"count": deleted})
+        logger.warning("conversations.attachments.orphans_deleted", extra={"count": deleted})
     return deleted
 
 
