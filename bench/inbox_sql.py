@@ -185,8 +185,7 @@ INSERT INTO conversations_conversation (
     id, created_at, updated_at, number, channel, subject, status, status_before_removal,
     priority, language, snoozed_until, notify_customer, first_response_at,
     last_customer_message_at, last_message_at, solved_at, waiting_since, last_sequence,
-    message_count, search_text, assignee_id, brand_id, customer_id, inbox_id, merged_into_id,
-    team_id)
+    message_count, assignee_id, brand_id, customer_id, inbox_id, merged_into_id, team_id)
 SELECT b.id, b.created_at, b.last_message_at, 1000 + b.id, ib.channel, pg_temp.subject(b.id),
     b.status, '', b.priority, cu.language,
     CASE WHEN b.status IN ('pending', 'on_hold') AND pg_temp.h(b.id, 20) < 0.10
@@ -202,7 +201,6 @@ SELECT b.id, b.created_at, b.last_message_at, 1000 + b.id, ib.channel, pg_temp.s
     CASE WHEN b.status IN ('new', 'open') THEN b.last_message_at END,
     %(messages)s + 1 + (b.status <> 'new')::int,
     %(messages)s,
-    pg_temp.subject(b.id) || ' ' || cu.name || ' ' || ci.value,
     ag.id, ib.brand_id, b.customer_id, ib.id, NULL, t.id
 FROM (
     SELECT a.*,
@@ -241,11 +239,15 @@ LEFT JOIN bench_agent AS ag
 MESSAGES_SQL = """
 INSERT INTO conversations_message (
     id, created_at, updated_at, sequence, kind, text, html, cc, delivery_status,
-    channel_metadata, client_id, author_customer_id, author_user_id, conversation_id)
+    channel_metadata, client_id, author_customer_id, author_user_id, conversation_id,
+    search_header)
 SELECT m.id, m.at, m.at, m.s + 1, m.kind, m.text, '<p>' || m.text || '</p>', '[]', m.delivery,
-    '{}', '', m.author_customer_id, m.author_user_id, m.conversation_id
+    '{}', '', m.author_customer_id, m.author_user_id, m.conversation_id, m.search_header
 FROM (
     SELECT (c.id - 1) * %(messages)s + s AS id, s, c.id AS conversation_id,
+        -- The opening message carries the header, as conversation_open writes it.
+        CASE WHEN s = 1 THEN c.subject || ' ' || cu.name || ' ' || ci.value ELSE '' END
+            AS search_header,
         c.created_at + (c.last_message_at - c.created_at) * ((s - 1)::float8
             / greatest(%(messages)s - 1, 1)) AS at,
         pg_temp.msg_kind(c.id, c.status, s) AS kind,
@@ -259,6 +261,7 @@ FROM (
     FROM conversations_conversation AS c
     CROSS JOIN generate_series(1, %(messages)s) AS s
     JOIN customers_customer AS cu ON cu.id = c.customer_id
+    JOIN customers_customeridentity AS ci ON ci.customer_id = c.customer_id
     JOIN bench_inbox AS ib ON ib.id = c.inbox_id
     JOIN bench_team AS t ON t.id = c.team_id
     JOIN bench_agent AS ag ON ag.team_k = t.k AND ag.position = 0

@@ -63,7 +63,6 @@ def access_conversation_for_agent(*, agent: User, number: int) -> Conversation:
     conversation = (
         conversations_visible_to_agent(agent)
         .select_related("customer", "inbox", "brand", "team", "assignee")
-        .defer("search_text")  # up to 20,000 characters no page shows
         .filter(number=number)
         .first()
     )

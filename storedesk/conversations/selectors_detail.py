@@ -114,7 +114,6 @@ def conversation_get_for_detail(*, conversation: Conversation) -> Conversation:
     """
     conversation = (
         Conversation.objects.select_related("customer", "inbox", "brand", "team", "assignee")
-        .defer("search_text")
         .prefetch_related(*DETAIL_PREFETCH)
         .get(pk=conversation.pk)
     )

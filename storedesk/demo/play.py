@@ -1,6 +1,6 @@
 """Playing a planned conversation through the real services, then dating it in the past.
 
-Every message, note, event, sequence number and search_text comes from the services that
+Every message, note, event, sequence number and search index entry comes from the services that
 intake and agents use, so demo conversations are shaped exactly like real ones. Only the
 timestamps differ: the services stamp "now", so afterwards the loader moves its own rows
 back to the planned times with queryset .update() calls (see _timestamps_apply).

@@ -85,8 +85,6 @@ class Conversation(BaseModel):
     waiting_since = models.DateTimeField(null=True, blank=True)
     last_sequence = models.PositiveIntegerField(default=0)
     message_count = models.PositiveIntegerField(default=0)
-    # Subject, customer names and addresses, and message text, for full-text search.
-    search_text = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["-last_message_at"]

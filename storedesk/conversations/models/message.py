@@ -35,6 +35,10 @@ class Message(BaseModel):
     channel_metadata = models.JSONField(default=dict, blank=True)
     # Set by a client (chat widget, agent page) so a retried send stores one message.
     client_id = models.CharField(max_length=64, blank=True)
+    # On a conversation's opening message: its subject and the customer's name and
+    # address, searched with the text, so search is one semi-join over messages
+    # (conversations/search.py); blank on every other message.
+    search_header = models.TextField(blank=True, default="")
 
     class Meta:
         ordering = ["conversation", "sequence"]

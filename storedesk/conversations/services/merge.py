@@ -56,8 +56,7 @@ def conversation_merge(*, source: Conversation, target: Conversation, actor: Use
             defaults={"role": ParticipantRole.CC},
         )
     target.message_count += len(moved)
-    target.search_text = f"{target.search_text}\n{source.search_text}"[:20_000]
-    target.save(update_fields=["message_count", "search_text", "updated_at"])
+    target.save(update_fields=["message_count", "updated_at"])
     event_record(
         conversation=target,
         type=EventType.MERGED_FROM,

@@ -65,7 +65,7 @@ def _number_take_next() -> int:
 
 
 def _search_header(subject: str, customer: Customer) -> str:
-    """What search finds a conversation by besides its messages (conversations/search.py)."""
+    """What search finds a conversation by besides its messages' text (Message.search_header)."""
     parts = (subject, customer.name, customer.primary_email)
     return " ".join(part for part in parts if part)[:SEARCH_TEXT_MAX_CHARS]
 
@@ -79,6 +79,7 @@ def _message_create(
     author_customer: Customer | None = None,
     delivery_status: str = "",
     sequence: int | None = None,
+    search_header: str = "",
 ) -> Message:
     """The message, its attachments and its live update; `sequence` when already reserved."""
     message = Message.objects.create(
@@ -93,6 +94,7 @@ def _message_create(
         delivery_status=delivery_status,
         channel_metadata=content.channel_metadata,
         client_id=content.client_id,
+        search_header=search_header,
     )
     if content.files:
         attachments_store(conversation=conversation, message=message, files=content.files)
@@ -158,7 +160,6 @@ def conversation_open_with_message(
         last_customer_message_at=now,
         waiting_since=now,
         message_count=1,
-        search_text=_search_header(subject, customer),
         # The CREATED event and the first message; nobody else sees the row before commit.
         last_sequence=OPENING_SEQUENCES,
     )
@@ -175,6 +176,7 @@ def conversation_open_with_message(
         content=content,
         author_customer=customer,
         sequence=2,
+        search_header=_search_header(subject, customer),
     )
     return conversation, message
 
