@@ -10,9 +10,10 @@ finishes by moving `last_uid` past them in its own commit. An attempt still abov
 
 - the UIDs of that batch are then taken in one at a time (`careful_until_uid`), so the mail
   before and after the culprit gets in and only the culprit's own batch fails again;
-- a single UID whose batch was started `MAIL_IMAP_MAX_ATTEMPTS` times (default 3) without
-  finishing is stored straight into the quarantine without being parsed
-  (`raw_email_set_aside`), and the folder moves past it.
+- a single UID whose batch was started `MAIL_PROCESSING_MAX_ATTEMPTS` times (default 3, the
+  worker's limit for stored mail too, intake_attempts.py) without finishing is stored
+  straight into the quarantine without being parsed (`raw_email_set_aside`), and the folder
+  moves past it.
 
 Two pollers of one folder (the schedule and `fetch_mail --loop`) are kept from taking each
 other's batch in progress for a crashed one: a batch locks the folder's row first thing in
@@ -27,21 +28,15 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from storedesk.mail.intake_attempts import max_attempts
 from storedesk.mail.models import ImapFolderState
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_ATTEMPTS = 3
 ATTEMPT_FIELDS = ["attempt_first_uid", "attempt_last_uid", "attempt_count", "careful_until_uid"]
-
-
-def max_attempts() -> int:
-    """How many times one UID's processing may be started without finishing (a setting)."""
-    return int(getattr(settings, "MAIL_IMAP_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,7 +5,9 @@
    acknowledge the mail (SMTP 250, HTTP 200) only after it returned.
 2. `raw_email_process` (a task enqueued after that commit, and `raw_email_process_pending`
    every minute for anything a crash left behind) parses, classifies and turns each delivery
-   into a Message, each in its own transaction guarded by the delivery's row lock.
+   into a Message, each in its own transaction guarded by the delivery's row lock; each
+   attempt is counted first, so mail that keeps killing the worker is set aside
+   (`storedesk.mail.intake_attempts`).
 
 The IMAP fetcher (whose resume point moves in the same commit) and the importer do both
 steps for a batch of mails in one transaction instead: `storedesk.mail.intake_batch`
@@ -25,7 +27,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
@@ -54,6 +55,7 @@ from storedesk.mail.identify import (
     inbox_addresses_match,
     message_id_scan,
 )
+from storedesk.mail.intake_attempts import attempted, raw_emails_due
 from storedesk.mail.intake_cache import intake_cache
 from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
@@ -62,12 +64,8 @@ from storedesk.mail.threads import thread_find
 
 logger = logging.getLogger(__name__)
 
-# A stored mail younger than this is left to the task its intake enqueued; older ones are
-# taken to be orphans of a crash between commit and enqueue.
-PENDING_GRACE_SECONDS = 10
 # Conversations a customer message must not be appended to (it starts a new one instead).
 THREAD_CLOSED_STATUSES = frozenset({ConversationStatus.CLOSED, ConversationStatus.TRASH})
-
 
 
 # --- step 1: storing -------------------------------------------------------------------------
@@ -206,8 +204,10 @@ def raw_email_process(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
     conversation_open or message_receive (their events and live updates) and the mail is
     PROCESSED. Returns the deliveries handled in this call. Database errors propagate so the
     task (or the pending sweep) retries; any other failure quarantines the mail.
+    The attempt is counted first, in its own commit, so it must not run inside a transaction:
+    mail that killed the worker too often is quarantined unparsed instead (`intake_attempts`).
     """
-    return raw_email_process_stored(raw_email, fresh=None)
+    return attempted(raw_email, lambda: raw_email_process_stored(raw_email, fresh=None))
 
 
 def raw_email_process_stored(
@@ -237,26 +237,21 @@ def raw_email_process_stored(
 def raw_email_reprocess(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
     """An admin retries a quarantined (or any) mail: back to RECEIVED, then processed.
 
-    Side effects: those of raw_email_process; the old reason is cleared.
+    Side effects: those of raw_email_process; the old reason and attempt count are cleared.
     """
     RawEmail.objects.filter(pk=raw_email.pk).update(
-        state=RawEmailState.RECEIVED, reason="", processed_at=None
+        state=RawEmailState.RECEIVED, reason="", processed_at=None, processing_attempts=0
     )
     raw_email.refresh_from_db()
     return raw_email_process(raw_email=raw_email)
 
 
 def raw_email_process_pending(*, limit: int = 100) -> int:
-    """Process RECEIVED mail older than a few seconds (crash recovery); returns how many.
+    """Process waiting mail no task or attempt takes care of (crash recovery); returns how many.
 
     Side effects: those of raw_email_process for each.
     """
-    cutoff = timezone.now() - timedelta(seconds=PENDING_GRACE_SECONDS)
-    ids = list(
-        RawEmail.objects.filter(state=RawEmailState.RECEIVED, created_at__lt=cutoff)
-        .order_by("created_at")
-        .values_list("pk", flat=True)[:limit]
-    )
+    ids = raw_emails_due(limit=limit)
     for raw_email_id in ids:
         raw_email = RawEmail.objects.filter(pk=raw_email_id).first()
         if raw_email is not None:
@@ -286,7 +281,10 @@ def _process_parsed(
         # A health probe records its arrival on its MailboxProbe and is never a conversation;
         # its deliveries stay without a message, so this is not _finish's "all delivered".
         RawEmail.objects.filter(pk=raw_email.pk).update(
-            state=RawEmailState.IGNORED, kind=RawEmailKind.PROBE, processed_at=timezone.now()
+            state=RawEmailState.IGNORED,
+            kind=RawEmailKind.PROBE,
+            processed_at=timezone.now(),
+            processing_attempts=0,
         )
         raw_email.state, raw_email.kind = RawEmailState.IGNORED, RawEmailKind.PROBE
         return []
@@ -456,7 +454,9 @@ def _finish(
     if not all_done:
         waiting = RawEmailDelivery.objects.filter(raw_email=OuterRef("pk"), message__isnull=True)
         rows = rows.filter(~Exists(waiting))
-    updated = rows.update(state=state, kind=kind, processed_at=timezone.now())
+    updated = rows.update(
+        state=state, kind=kind, processed_at=timezone.now(), processing_attempts=0
+    )
     if updated:
         raw_email.state, raw_email.kind = state, kind
     logger.info("mail.intake.processed", extra={"raw_email_id": raw_email.pk, "state": state})
@@ -464,7 +464,10 @@ def _finish(
 
 def _quarantine(raw_email: RawEmail, reason: str) -> None:
     RawEmail.objects.filter(pk=raw_email.pk).update(
-        state=RawEmailState.QUARANTINED, reason=reason[:2000], processed_at=timezone.now()
+        state=RawEmailState.QUARANTINED,
+        reason=reason[:2000],
+        processed_at=timezone.now(),
+        processing_attempts=0,
     )
     raw_email.state, raw_email.reason = RawEmailState.QUARANTINED, reason[:2000]
     logger.warning(
@@ -485,6 +488,7 @@ def _ignore_bounce(raw_email: RawEmail, bounce: Bounce | None) -> None:
             kind=RawEmailKind.BOUNCE,
             reason=reason,
             processed_at=timezone.now(),
+            processing_attempts=0,
         )
     raw_email.state, raw_email.kind, raw_email.reason = (
         RawEmailState.IGNORED,

@@ -121,6 +121,11 @@ def _take_in(mail: InboundMail, source: str) -> Stored:
     raw_email = stored.raw_email
     if raw_email.state != RawEmailState.RECEIVED:
         return stored  # a duplicate of mail already processed (or quarantined, or ignored)
+    if raw_email.processing_attempts:
+        # Stored before and started by a worker that has not finished it, maybe dead on it:
+        # left to the worker's attempts (intake_attempts.py), which may set it aside, and to
+        # the pending sweep for the deliveries added here.
+        return stored
     try:
         # The mail's deferred rows go with its savepoint when that rolls back.
         with transaction.atomic(), inserts_deferred():

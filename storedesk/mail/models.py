@@ -47,6 +47,11 @@ class RawEmail(BaseModel):
     # Why it was quarantined or ignored, for the admins' quarantine screen.
     reason = models.TextField(blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # Attempts at processing it that have not finished: counted (and committed) before each
+    # starts, back to 0 when one finishes it; so while it waits, the attempts whose process
+    # died. Set aside unparsed after too many (intake_attempts.py).
+    processing_attempts = models.PositiveSmallIntegerField(default=0, db_default=0)
+    processing_started_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at"]

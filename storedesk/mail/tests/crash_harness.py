@@ -15,7 +15,8 @@ intake's tables, inside the open transaction; halfway through writing an attachm
 after the raw mail committed but before the SMTP 250 went out; after an IMAP batch (mails
 and resume point) committed. With CRASH_HARNESS_POISON set it also dies whenever it parses a
 mail containing those bytes (a mail that crashes the parser). Nothing of this is in
-production code: it is patched in here, in the child process only.
+production code: it is patched in here, in the child process only, like the limits
+CRASH_HARNESS_MAX_ATTEMPTS and CRASH_HARNESS_PENDING_GRACE.
 
 The tests' side of the harness: crash_supervisor.py (restarts a child whenever it dies and
 SIGKILLs it at random moments) and crash_mta.py (a sending MTA that keeps each message until
@@ -50,6 +51,12 @@ READY_FILE_ENV = "CRASH_HARNESS_READY_FILE"
 # crashes the process on one particular mail).
 POISON_ENV = "CRASH_HARNESS_POISON"
 POISON_POINT = "parsing the poison mail"
+# The limits a child runs with, when given: MAIL_PROCESSING_MAX_ATTEMPTS (how many unfinished
+# attempts set a mail aside), and intake_attempts.PENDING_GRACE_SECONDS (how long the sweep
+# leaves a mail to the attempt or task that has it), so that a test of several deaths of
+# the worker takes seconds rather than production's 10 s a death.
+MAX_ATTEMPTS_ENV = "CRASH_HARNESS_MAX_ATTEMPTS"
+PENDING_GRACE_ENV = "CRASH_HARNESS_PENDING_GRACE"
 CRASH_MARK = "CRASH-POINT "
 # Statements after which a child may die, inside the transaction that ran them.
 CRASH_TABLES = (
@@ -238,6 +245,7 @@ def _forked(order: dict[str, Any]) -> NoReturn:
 def _role_main(role: str, args: list[str]) -> None:
     rate = float(os.environ.get(CRASH_RATE_ENV, "0"))
     crash_points_install(_Crasher(rate, int(os.environ.get(CRASH_SEED_ENV, "0"))))
+    _limits_apply()
     from django.core.management import call_command
 
     ready = os.environ.get(READY_FILE_ENV, "")
@@ -253,6 +261,18 @@ def _role_main(role: str, args: list[str]) -> None:
         call_command("fetch_mail", loop=True, interval=0.2, verbosity=0)
     else:
         raise SystemExit(f"unknown role {role!r}")
+
+
+def _limits_apply() -> None:
+    from django.conf import settings
+
+    import storedesk.mail.intake_attempts as intake_attempts
+
+    if os.environ.get(MAX_ATTEMPTS_ENV):
+        settings.MAIL_PROCESSING_MAX_ATTEMPTS = int(os.environ[MAX_ATTEMPTS_ENV])
+    if os.environ.get(PENDING_GRACE_ENV):
+        grace = float(os.environ[PENDING_GRACE_ENV])
+        setattr(intake_attempts, "PENDING_GRACE_SECONDS", grace)  # noqa: B010  (an int constant)
 
 
 def _sweep() -> None:

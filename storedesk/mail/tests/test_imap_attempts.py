@@ -132,7 +132,7 @@ def test_a_mail_started_too_often_is_set_aside_unparsed_and_the_rest_arrives(
 def test_the_number_of_attempts_is_a_setting(
     dovecot: DovecotServer, user: str, account: ImapAccount, settings: Settings
 ) -> None:
-    settings.MAIL_IMAP_MAX_ATTEMPTS = 1
+    settings.MAIL_PROCESSING_MAX_ATTEMPTS = 1
     append_mails(dovecot, user, 2)
     crashed_state(dovecot, user, account, attempt_first_uid=1, attempt_last_uid=1, attempt_count=1)
 
