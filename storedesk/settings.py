@@ -300,6 +300,14 @@ STOREDESK_DEVMAIL_LOOPBACK = "storedesk.mail.health.devmail_loopback" if DEVELOP
 # Sign-in throttling: this many failures per account or IP within the window lock it out.
 LOGIN_FAILURE_LIMIT = int(env("STOREDESK_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("STOREDESK_LOGIN_FAILURE_WINDOW_SECONDS", "900"))
+# A stored mail whose processing never finished this many times (the process died on
+# it) goes to the quarantine unparsed instead of killing the worker or fetcher again.
+MAIL_PROCESSING_MAX_ATTEMPTS = int(env("STOREDESK_MAIL_PROCESSING_MAX_ATTEMPTS", "3"))
+
+# Sweeps after a kill -9: attachment files no row names are deleted once older than the
+# grace period; task rows still RUNNING after TASK_STALE_SECONDS are marked FAILED.
+ATTACHMENT_ORPHAN_GRACE_SECONDS = int(env("STOREDESK_ATTACHMENT_ORPHAN_GRACE_SECONDS", "3600"))
+TASK_STALE_SECONDS = int(env("STOREDESK_TASK_STALE_SECONDS", "900"))
 # Portal: magic links and the contact form.
 MAGIC_LINK_MAX_AGE_SECONDS = int(env("STOREDESK_MAGIC_LINK_MAX_AGE_SECONDS", "1800"))
 CONTACT_FORM_RATE_LIMIT = int(env("STOREDESK_CONTACT_FORM_RATE_LIMIT", "5"))

@@ -28,14 +28,13 @@ from storedesk.conversations.models import Attachment
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_GRACE_SECONDS = 3600
 # Attachment.file names start with this directory (conversations' `attachment_path`).
 ATTACHMENTS_DIR = "attachments"
 LOOKUP_CHUNK = 500
 
 
 def orphan_grace_seconds() -> int:
-    return int(getattr(settings, "ATTACHMENT_ORPHAN_GRACE_SECONDS", DEFAULT_GRACE_SECONDS))
+    return settings.ATTACHMENT_ORPHAN_GRACE_SECONDS
 
 
 def attachment_orphans_delete(*, now: datetime | None = None) -> int:

@@ -23,7 +23,6 @@ from django_tasks_db.models import DBTaskResult
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_STALE_SECONDS = 15 * 60
 SWEEP_LIMIT = 500
 
 
@@ -32,7 +31,7 @@ class TaskAbandoned(Exception):  # noqa: N818  (the name a failed row's error sh
 
 
 def task_stale_seconds() -> int:
-    return int(getattr(settings, "TASK_STALE_SECONDS", DEFAULT_STALE_SECONDS))
+    return settings.TASK_STALE_SECONDS
 
 
 def task_results_stale_fail(*, now: datetime | None = None) -> int:

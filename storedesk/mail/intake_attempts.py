@@ -34,7 +34,6 @@ from storedesk.mail.models import RawEmail, RawEmailDelivery
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_ATTEMPTS = 3
 # A stored mail younger than this is left to the task its intake enqueued, and an attempt
 # younger than this to the process running it; older ones are taken to be orphans of a crash.
 PENDING_GRACE_SECONDS = 10
@@ -43,7 +42,7 @@ PENDING_GRACE_SECONDS = 10
 def max_attempts() -> int:
     """How many times processing one mail may be started without finishing before it is set
     aside: a stored mail's attempts by the worker, one IMAP UID's by the fetcher (a setting)."""
-    return int(getattr(settings, "MAIL_PROCESSING_MAX_ATTEMPTS", DEFAULT_MAX_ATTEMPTS))
+    return settings.MAIL_PROCESSING_MAX_ATTEMPTS
 
 
 def raw_emails_due(*, limit: int) -> list[int]:
