@@ -9,7 +9,7 @@ Steps (one run, one machine, the load generator beside the server):
    with the same websocket implementation as `storedesk serve`. Open N sockets, measure
    the server's RSS before and after (memory per connection), the echo latency at the
    fixed rate and the echo rate with a fixed number of messages in flight.
-2. Chat: `storedesk serve` with REDIS_URL (the Redis channel layer) on a fresh database.
+2. Chat: `storedesk serve` with REDIS_URL (the Redis Pub/Sub channel layer) on a fresh database.
    N visitors each open a chat through the widget's API and hold their websocket; agents
    (signed-in sessions) reply in the assigned chats. Measure connections held, RSS per
    connection, delivery latency (agent sends -> visitor's socket receives the entry) at
@@ -307,7 +307,7 @@ def chat_run(options: Options, log_dir: Path) -> PhaseResult:
         result = uvloop.run(chat_measure(options, world, port, process.pid))
     result.profile = profile
     result.notes.append(f"server: `python -m storedesk serve --no-worker`, database "
-                        f"{database_url.split('://')[0]}, Redis channel layer")
+                        f"{database_url.split('://')[0]}, Redis Pub/Sub channel layer")
     return result
 
 
@@ -352,7 +352,7 @@ def report_markdown(options: Options, results: dict[str, PhaseResult]) -> str:
         "uvicorn with the same websocket implementation (`bench/chat_echo.py`). In the chat,",
         "agents send over the agent socket (`/ws/chat/agent/`) and the latency is from the",
         "send to the visitor's socket receiving the entry, through the service (a database",
-        "write), the Redis channel layer and the visitor consumer (which forwards the",
+        "write), the Redis Pub/Sub channel layer and the visitor consumer (which forwards the",
         "entry the `chat.entry` event carries, without a database read).",
         "Targets: 5,000 visitors held; p99 < 100 ms at 500 msg/s; delivery rate >= 1/4 of echo.",
         "",

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
+from redis.connection import parse_url
 
 BASE_DIR = Path(__file__).resolve().parent
 VAR_DIR = Path(os.environ.get("STOREDESK_VAR_DIR", BASE_DIR.parent / "var"))
@@ -165,19 +166,30 @@ REDIS_URL = env("REDIS_URL")
 if REDIS_URL:
     CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            # Redis Pub/Sub: a group send is one PUBLISH, and each process fans it out to its
+            # own sockets in memory. The core layer (channels_redis.core) costs about four
+            # round trips per delivery behind one receive lock per process, which capped live
+            # chat at a few dozen lines a second (bench/RESULTS.md). What Pub/Sub does not
+            # keep, a message for a socket that is not listening, nothing here relies on:
+            # every socket catches up from the database by sequence number
+            # (docs/subsystems/realtime.md).
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {
                 # redis-py 8 caps an asyncio pool at 100 connections and then raises
-                # MaxConnectionsError instead of waiting: hundreds of sockets joining their
-                # groups at once (a reconnect wave) need more. Its default 5 s read timeout
-                # equals channels_redis's blocking pop (BZPOPMIN, 5 s), so a busy process
-                # timed out receiving and closed its sockets: keep it well above that.
+                # MaxConnectionsError instead of waiting. Its default 5 s read timeout is
+                # short for a process busy with thousands of sockets.
                 "hosts": [{
                     "address": REDIS_URL,
                     "max_connections": int(env("STOREDESK_REDIS_MAX_CONNECTIONS", "1000")),
                     "socket_timeout": 30,
                 }],
-                "prefix": env("STOREDESK_REDIS_PREFIX", "storedesk"),
+                # Pub/Sub channels are shared by all of a Redis server's databases: the
+                # database number joins the prefix, so installations kept apart by database
+                # number alone do not hear each other's events.
+                "prefix": "{}.{}".format(
+                    env("STOREDESK_REDIS_PREFIX", "storedesk"),
+                    parse_url(REDIS_URL).get("db") or 0,  # type: ignore[no-untyped-call]
+                ),
             },
         }
     }
@@ -288,6 +300,14 @@ AUTO_REPLY_LIMIT = int(env("STOREDESK_AUTO_REPLY_LIMIT", "10"))
 AUTO_REPLY_WINDOW_SECONDS = int(env("STOREDESK_AUTO_REPLY_WINDOW_SECONDS", str(3 * 3600)))
 # Domain of the Message-IDs Storedesk writes (<...@DOMAIN>), so replies can be recognised.
 MAIL_MESSAGE_ID_DOMAIN = env("STOREDESK_MAIL_MESSAGE_ID_DOMAIN", "storedesk.invalid")
+# A stored mail whose processing never finished this many times (the process died on
+# it) goes to the quarantine unparsed instead of killing the worker or fetcher again.
+MAIL_PROCESSING_MAX_ATTEMPTS = int(env("STOREDESK_MAIL_PROCESSING_MAX_ATTEMPTS", "3"))
+
+# Sweeps after a kill -9: attachment files no row names are deleted once older than the
+# grace period; task rows still RUNNING after TASK_STALE_SECONDS are marked FAILED.
+ATTACHMENT_ORPHAN_GRACE_SECONDS = int(env("STOREDESK_ATTACHMENT_ORPHAN_GRACE_SECONDS", "3600"))
+TASK_STALE_SECONDS = int(env("STOREDESK_TASK_STALE_SECONDS", "900"))
 
 # Mailbox health checks
 # A probe goes to every active email address each interval; it fails when it has not come
@@ -300,14 +320,6 @@ STOREDESK_DEVMAIL_LOOPBACK = "storedesk.mail.health.devmail_loopback" if DEVELOP
 # Sign-in throttling: this many failures per account or IP within the window lock it out.
 LOGIN_FAILURE_LIMIT = int(env("STOREDESK_LOGIN_FAILURE_LIMIT", "5"))
 LOGIN_FAILURE_WINDOW_SECONDS = int(env("STOREDESK_LOGIN_FAILURE_WINDOW_SECONDS", "900"))
-# A stored mail whose processing never finished this many times (the process died on
-# it) goes to the quarantine unparsed instead of killing the worker or fetcher again.
-MAIL_PROCESSING_MAX_ATTEMPTS = int(env("STOREDESK_MAIL_PROCESSING_MAX_ATTEMPTS", "3"))
-
-# Sweeps after a kill -9: attachment files no row names are deleted once older than the
-# grace period; task rows still RUNNING after TASK_STALE_SECONDS are marked FAILED.
-ATTACHMENT_ORPHAN_GRACE_SECONDS = int(env("STOREDESK_ATTACHMENT_ORPHAN_GRACE_SECONDS", "3600"))
-TASK_STALE_SECONDS = int(env("STOREDESK_TASK_STALE_SECONDS", "900"))
 # Portal: magic links and the contact form.
 MAGIC_LINK_MAX_AGE_SECONDS = int(env("STOREDESK_MAGIC_LINK_MAX_AGE_SECONDS", "1800"))
 CONTACT_FORM_RATE_LIMIT = int(env("STOREDESK_CONTACT_FORM_RATE_LIMIT", "5"))

@@ -7,7 +7,6 @@ no transaction and is sent at once.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from channels.layers import get_channel_layer
 from django.db import transaction
@@ -24,7 +23,12 @@ from storedesk.chat.selectors import (
     queued_chats,
 )
 from storedesk.conversations.services.timeline import publish_reserved_on_commit
-from storedesk.core.realtime import agent_group, conversation_group, publish_on_commit
+from storedesk.core.realtime import (
+    agent_group,
+    conversation_group,
+    layer_message,
+    publish_on_commit,
+)
 from storedesk.core.realtime_events import RealtimeEvent
 
 
@@ -128,5 +132,4 @@ async def typing_publish(*, conversation_id: int, who: str, name: str, is_typing
         conversation_id=conversation_id,
         data={"who": who, "name": name, "is_typing": is_typing},
     )
-    message: dict[str, Any] = {"type": "realtime.event", "event": event.as_dict()}
-    await layer.group_send(conversation_group(conversation_id), message)
+    await layer.group_send(conversation_group(conversation_id), layer_message([event]))

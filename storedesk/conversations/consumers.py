@@ -32,7 +32,12 @@ from storedesk.conversations.access import conversations_visible_to_agent, visib
 from storedesk.conversations.models import Conversation
 from storedesk.conversations.selectors import timeline_sequences_after
 from storedesk.core.consumers import TolerantJsonConsumer
-from storedesk.core.realtime import agent_group, conversation_group, inbox_agents_group
+from storedesk.core.realtime import (
+    agent_group,
+    conversation_group,
+    inbox_agents_group,
+    layer_message,
+)
 from storedesk.core.realtime_events import PRESENCE_CHANGED, RealtimeEvent
 from storedesk.inboxes.models import Inbox
 
@@ -168,16 +173,13 @@ class AgentConsumer(TolerantJsonConsumer):
                 "is_answer": is_answer,
             },
         )
-        # Same message shape as core.realtime.publish_now, sent from async code and at once:
-        # presence is ephemeral and belongs to no transaction.
+        # Sent from async code and at once: presence is ephemeral and belongs to no transaction.
         await self.channel_layer.group_send(
-            conversation_group(self.watching),
-            {"type": "realtime.event", "event": event.as_dict()},
+            conversation_group(self.watching), layer_message([event])
         )
 
-    async def realtime_event(self, message: Mapping[str, Any]) -> None:
-        """A published event ("realtime.event" messages from core.realtime)."""
-        event: dict[str, Any] = message["event"]
+    async def event_received(self, event: dict[str, Any]) -> None:
+        """A published event (core.realtime), forwarded as a frame of its own."""
         if event["name"] == PRESENCE_CHANGED:
             await self.presence_received(event)
             return

@@ -7,6 +7,7 @@ Group names are built here so that who receives what is decided in one place.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -30,11 +31,21 @@ def agent_group(user_id: int) -> str:
     return f"agent.{user_id}"
 
 
+def layer_message(events: Sequence[RealtimeEvent]) -> dict[str, Any]:
+    """The channel layer message that carries `events`, in order, to a group's consumers
+    (their `realtime_events` handler, core/consumers.py).
+
+    Several events of one commit travel as one message per group: each message costs the
+    layer a publish and a delivery to every member, whatever it carries.
+    """
+    return {"type": "realtime.events", "events": [event.as_dict() for event in events]}
+
+
 def publish_now(groups: list[str], event: RealtimeEvent) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    message: dict[str, Any] = {"type": "realtime.event", "event": event.as_dict()}
+    message = layer_message([event])
     for group in groups:
         try:
             async_to_sync(layer.group_send)(group, message)

@@ -12,7 +12,7 @@ timeline, so a reconnecting page asks for everything after the last number it sa
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 
@@ -24,7 +24,14 @@ class RealtimeEvent:
     data: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        # Not dataclasses.asdict, which deep-copies `data` (a chat entry) on the event loop for
+        # every group: the channel layer serialises (Redis) or copies (in memory) it anyway.
+        return {
+            "name": self.name,
+            "conversation_id": self.conversation_id,
+            "sequence": self.sequence,
+            "data": self.data,
+        }
 
 
 TIMELINE_APPENDED = "timeline.appended"

@@ -220,8 +220,7 @@ class ChatAgentConsumer(JsonFrames):
             raise ChatError("invalid")
         await db(agent_availability_set)(agent=self.agent, status=status)
 
-    async def realtime_event(self, message: Mapping[str, Any]) -> None:
-        event: dict[str, Any] = message["event"]
+    async def event_received(self, event: dict[str, Any]) -> None:
         name, data, conversation_id = event["name"], event["data"], event["conversation_id"]
         watched = self.watching.get(conversation_id)
         if name == events.CHAT_ENTRY and watched:

@@ -238,8 +238,7 @@ class VisitorConsumer(JsonFrames):
         if self.chat is not None:
             await db(chat_end)(chat=self.chat, actor=None)
 
-    async def realtime_event(self, message: Mapping[str, Any]) -> None:
-        event: dict[str, Any] = message["event"]
+    async def event_received(self, event: dict[str, Any]) -> None:
         name, data = event["name"], event["data"]
         current = self.chat.pk if self.chat else None
         if name == events.CHAT_ENTRY and event["conversation_id"] == current:

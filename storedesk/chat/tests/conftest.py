@@ -46,7 +46,7 @@ def channel_layer(request: pytest.FixtureRequest, settings: Settings) -> str:
         pytest.skip(f"no Redis at {REDIS_TEST_URL}")
     settings.CHANNEL_LAYERS = {
         "default": {
-            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
             "CONFIG": {"hosts": [REDIS_TEST_URL], "prefix": f"test-{uuid.uuid4().hex}"},
         }
     }

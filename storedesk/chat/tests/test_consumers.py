@@ -5,6 +5,8 @@ Transactional tests, so that services commit and their on_commit publishing real
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import Callable
 from typing import Any
 
@@ -27,8 +29,8 @@ from storedesk.chat.tests.factories import (
 )
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.services.messages import MessageContent, note_add
-from storedesk.core.realtime import conversation_group
-from storedesk.core.realtime_events import RealtimeEvent
+from storedesk.core.realtime import conversation_group, layer_message
+from storedesk.core.realtime_events import CONVERSATION_UPDATED, TIMELINE_APPENDED, RealtimeEvent
 from storedesk.core.tests.websockets import WebsocketCommunicator, run
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.usefixtures("channel_layer")]
@@ -170,9 +172,7 @@ async def entry_publish(chat: Chat, sequence: int, text: str, kind: str = "messa
         sequence=sequence,
         data={"after": sequence - 1, "entry": entry},
     )
-    await get_channel_layer().group_send(
-        conversation_group(chat.pk), {"type": "realtime.event", "event": event.as_dict()}
-    )
+    await get_channel_layer().group_send(conversation_group(chat.pk), layer_message([event]))
 
 
 def test_visitor_socket_sends_the_entry_the_event_carries(chat: Chat, agent: User) -> None:
@@ -218,6 +218,33 @@ def test_visitor_socket_passes_entries_that_are_not_theirs(chat: Chat, agent: Us
             (note.sequence + 1, "carried")
         ]
         await communicator.disconnect()
+
+    run(scenario)
+
+
+def test_a_chat_line_travels_as_one_message_per_group(chat: Chat, agent: User) -> None:
+    """A line's events go out together: one publish per group and one delivery per socket
+    in it, where they were a send each (chat.entry, timeline.appended, conversation.updated)."""
+    _send(chat, agent, "First answer", "a0")  # the first also changes status and chat state
+
+    async def scenario() -> None:
+        layer = get_channel_layer()
+        channel = await layer.new_channel()
+        await layer.group_add(conversation_group(chat.pk), channel)
+        sequence = await database_sync_to_async(_send)(chat, agent, "Second", "a1")
+        message = await asyncio.wait_for(layer.receive(channel), TIMEOUT)
+        assert [(e["name"], e["sequence"]) for e in message["events"]] == [
+            (events.CHAT_ENTRY, sequence),
+            (TIMELINE_APPENDED, sequence),
+            (CONVERSATION_UPDATED, sequence),
+        ]
+        assert message["events"][0]["data"]["entry"]["text"] == "Second"
+        listening = asyncio.ensure_future(layer.receive(channel))
+        await asyncio.sleep(QUIET)
+        assert not listening.done()  # nothing more for the line
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
 
     run(scenario)
 

@@ -9,9 +9,11 @@ from typing import Any
 from urllib.parse import urlencode
 
 import pytest
+import redis.asyncio
 from asgiref.sync import async_to_sync
 from asgiref.testing import ApplicationCommunicator
 from channels.db import database_sync_to_async
+from django.conf import settings as django_settings
 from pytest_django.fixtures import Settings
 
 from storedesk.accounts.models import Team, User
@@ -125,5 +127,37 @@ def test_poll_refuses_forged_tokens_and_foreign_origins(chat: Chat) -> None:
         assert (await get(url, params, headers=forged)).status_code == 401
         foreign = {**headers, "Origin": "https://evil.example"}
         assert (await get(url, params, headers=foreign)).status_code == 403
+
+    async_to_sync(scenario)()
+
+
+def test_an_answered_poll_lets_go_of_its_subscriptions(
+    chat: Chat, agent: User, channel_layer: str
+) -> None:
+    """The Pub/Sub layer keeps a channel subscribed until a receive on it is cancelled: a
+    poll that heard news must not leave its channel (or its groups) behind in the process."""
+    if channel_layer != "redis":
+        pytest.skip("subscriptions belong to the Redis layer")
+    config: Any = django_settings.CHANNEL_LAYERS["default"]["CONFIG"]
+    url, params, headers = _poll_args(chat, chat.conversation.last_sequence)
+
+    async def subscribed() -> list[bytes | str]:
+        client = redis.asyncio.Redis.from_url(config["hosts"][0])
+        try:
+            return await client.pubsub_channels(f"{config['prefix']}*")
+        finally:
+            await client.aclose()
+
+    async def scenario() -> None:
+        held = asyncio.ensure_future(get(url, params, headers=headers))
+        await asyncio.sleep(0.5)
+        assert await subscribed()  # the poll's channel and groups
+        await database_sync_to_async(_reply)(chat, agent, "Here")
+        assert (await asyncio.wait_for(held, timeout=3)).json()["entries"]
+        for _ in range(50):  # unsubscribing is sent, not waited for
+            if not await subscribed():
+                break
+            await asyncio.sleep(0.1)
+        assert await subscribed() == []
 
     async_to_sync(scenario)()

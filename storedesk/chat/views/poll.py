@@ -10,6 +10,7 @@ something arrived.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 from typing import Any
 from urllib.parse import parse_qs
@@ -56,6 +57,14 @@ def _visitor_frame(event: dict[str, Any]) -> dict[str, Any] | None:
     return None
 
 
+async def _listen(layer: Any, channel: str, heard: asyncio.Queue[dict[str, Any]]) -> None:
+    """Everything that arrives on `channel`, into `heard`. A receive is always pending, so
+    cancelling this task lets go of the channel: the Pub/Sub layer keeps a new_channel()'s
+    subscription and queue until a receive on it is cancelled."""
+    while True:
+        heard.put_nowait(await layer.receive(channel))
+
+
 async def wait_for_news(session: VisitorSession, after: int) -> dict[str, Any]:
     layer = get_channel_layer()
     chat = await database_sync_to_async(chat_open_for_visitor)(session)
@@ -64,27 +73,30 @@ async def wait_for_news(session: VisitorSession, after: int) -> dict[str, Any]:
         news = await database_sync_to_async(_news)(session, after)
         return news
     channel = await layer.new_channel()
+    heard: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    listening = asyncio.ensure_future(_listen(layer, channel, heard))
     groups = [events.visitor_group(session.pk)] + ([conversation_group(chat.pk)] if chat else [])
-    for group in groups:
-        await layer.group_add(group, channel)
     try:
+        for group in groups:
+            await layer.group_add(group, channel)
         # Listening before reading: whatever commits in between is read or heard.
         news = await database_sync_to_async(_news)(session, after)
         if news["entries"]:
             return news
         try:
-            message = await asyncio.wait_for(
-                layer.receive(channel), timeout=settings.CHAT_LONG_POLL_SECONDS
-            )
+            message = await asyncio.wait_for(heard.get(), timeout=settings.CHAT_LONG_POLL_SECONDS)
         except TimeoutError:
             return news
         news = await database_sync_to_async(_news)(session, after)
-        frame = _visitor_frame(message["event"])
-        news["events"] = [frame] if frame else []
+        frames = (_visitor_frame(event) for event in message["events"])
+        news["events"] = [frame for frame in frames if frame]
         return news
     finally:
         for group in groups:
             await layer.group_discard(group, channel)
+        listening.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await listening
 
 
 class PollConsumer(AsyncHttpConsumer):  # type: ignore[misc]  # channels is untyped

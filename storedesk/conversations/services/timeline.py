@@ -21,6 +21,7 @@ from storedesk.conversations.services.deferred import insert_or_defer
 from storedesk.core.realtime import (
     conversation_group,
     inbox_agents_group,
+    layer_message,
     publish_now,
     publish_on_commit,
 )
@@ -118,8 +119,9 @@ _coalesced: ContextVar[_Pending | None] = ContextVar("timeline_coalesced", defau
 def live_updates_coalesced() -> Iterator[None]:
     """Send the live updates of everything written inside at once, after commit.
 
-    For bulk writers (mail intake batches): one pass through the channel layer per commit
-    instead of an event loop round trip per event and group. Enter it inside the
+    For bulk writers (mail intake batches, chat lines): one pass through the channel layer
+    per commit, one message per group carrying all of that group's events, instead of a
+    send per event and group. Enter it inside the
     transaction (atomic block) whose commit publishes. Each event is still collected by its
     own on_commit hook, so events of a rolled-back savepoint are never sent. Nested blocks
     join the outermost one.
@@ -165,32 +167,29 @@ def _publish_each(pending: _Pending) -> None:
 
 
 def _publish_together(pending: _Pending) -> None:
-    """core.realtime.publish_now for many events in one event loop run.
+    """core.realtime.publish_now for many events: one channel layer message per group.
 
-    Events go out in order per group and conversation (a socket relies on chat.entry
-    coming before the same entry's timeline.appended); different groups and conversations
-    go out side by side, since each send is several round trips to Redis.
+    A group's events travel together in commit order (a socket relies on chat.entry coming
+    before the same entry's timeline.appended), so one chat line costs a publish per group
+    and a delivery per member instead of one per event; different groups go out side by
+    side in one event loop run.
     """
     layer = get_channel_layer()
     if layer is None or not pending:
         return
-    chains: dict[tuple[str, int], list[dict[str, Any]]] = {}
+    by_group: dict[str, list[RealtimeEvent]] = {}
     for groups, event in pending:
-        message: dict[str, Any] = {"type": "realtime.event", "event": event.as_dict()}
         for group in groups:
-            chains.setdefault((group, event.conversation_id), []).append(message)
+            by_group.setdefault(group, []).append(event)
 
-    async def send_in_order(group: str, messages: list[dict[str, Any]]) -> None:
-        for message in messages:
-            try:
-                await layer.group_send(group, message)
-            except Exception:  # a lost live update must never break the write
-                logger.exception("realtime.publish.failed", extra={"group": group})
+    async def send(group: str, events: list[RealtimeEvent]) -> None:
+        try:
+            await layer.group_send(group, layer_message(events))
+        except Exception:  # a lost live update must never break the write
+            logger.exception("realtime.publish.failed", extra={"group": group})
 
     async def send_all() -> None:
-        await asyncio.gather(
-            *(send_in_order(group, messages) for (group, _), messages in chains.items())
-        )
+        await asyncio.gather(*(send(group, events) for group, events in by_group.items()))
 
     async_to_sync(send_all)()
 

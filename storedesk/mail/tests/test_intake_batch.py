@@ -7,7 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from asgiref.sync import async_to_sync
+from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 
 from storedesk.conversations.models import Conversation, Message
@@ -108,24 +108,28 @@ def test_an_address_added_between_batches_is_seen_by_the_next(email_inbox: Inbox
 def test_live_updates_go_out_after_commit(
     email_inbox: Inbox, django_capture_on_commit_callbacks: Callable[..., Any]
 ) -> None:
-    layer = get_channel_layer()
-    assert layer is not None
-    channel = async_to_sync(layer.new_channel)()
-    async_to_sync(layer.group_add)(inbox_agents_group(email_inbox.pk), channel)
     raws = [
         make_raw_email(from_=f"C{n} <c{n}@example.com>", message_id=f"<live{n}@example.com>")
         for n in range(2)
     ]
 
-    with django_capture_on_commit_callbacks(execute=True):
-        take_in(*raws)
+    def take_in_and_commit() -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            take_in(*raws)
 
-    async def receive(count: int) -> list[dict[str, Any]]:
-        # One event loop for all: the Redis layer keeps its receive buffer per loop.
-        return [(await asyncio.wait_for(layer.receive(channel), 10))["event"]
-                for _ in range(count)]
+    async def listen() -> list[dict[str, Any]]:
+        # One event loop for all: the Redis layers keep their channels per loop.
+        layer = get_channel_layer()
+        assert layer is not None
+        channel = await layer.new_channel()
+        await layer.group_add(inbox_agents_group(email_inbox.pk), channel)
+        await sync_to_async(take_in_and_commit)()  # in this thread: the test's transaction
+        received: list[dict[str, Any]] = []
+        while len(received) < 4:  # a batch's events travel together, one message per group
+            received += (await asyncio.wait_for(layer.receive(channel), 10))["events"]
+        return received
 
-    received = async_to_sync(receive)(4)
+    received = async_to_sync(listen)()
     numbers = sorted(Conversation.objects.values_list("pk", flat=True))
     # Per new conversation: its CREATED event (1) and the first message (2).
     assert sorted((e["conversation_id"], e["sequence"]) for e in received) == [
