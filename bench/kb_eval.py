@@ -3,6 +3,7 @@
     python bench/kb_eval.py                        # StackFAQ (en) and SweFAQ (sv), both backends
     python bench/kb_eval.py --articles A.jsonl --queries Q.jsonl --language en
     python bench/kb_eval.py --backends sqlite --no-semantic     # quick look, RESULTS untouched
+    python bench/kb_eval.py --no-semantic --no-results --scored-rows 20  # bounded scoring
 
 For each set and backend, in a fresh process on a fresh database (SQLite in a temporary
 directory; PostgreSQL `storedesk_kbeval`, dropped and created), the articles go in through
@@ -20,6 +21,10 @@ with them. The tables report that held-out score next to the shipped default wei
 
 The baseline, computed in the same run, is the issue's: a plain BM25 (k1 1.2, b 0.75,
 lower-cased words, no stemming) over each article's title and answers.
+
+`--scored-rows N` lowers the rows a search may score (search/bounded.py) to N, so these
+small sets take the bounded path a large knowledge base takes with the shipped budget
+(a stress test of that path; never written to RESULTS.md).
 """
 
 from __future__ import annotations
@@ -90,6 +95,7 @@ class Options:
     database_url: str
     semantic: bool
     folds: int
+    scored_rows: int  # 0: the backends' own budget
     results: Path | None
     command: str
 
@@ -104,6 +110,9 @@ def parse_options(argv: Sequence[str]) -> Options:
     parser.add_argument("--no-semantic", action="store_true", help="text search only")
     parser.add_argument("--folds", type=int, default=FOLDS)
     parser.add_argument(
+        "--scored-rows", type=int, default=0, help="lower the row budget (needs --no-results)"
+    )
+    parser.add_argument(
         "--no-results", action="store_true", help="print only; leave bench/RESULTS.md alone"
     )
     args = parser.parse_args(argv)
@@ -114,6 +123,8 @@ def parse_options(argv: Sequence[str]) -> Options:
         parser.error("--articles and --queries go together")
     if args.folds < 2:
         parser.error("--folds: at least 2")
+    if args.scored_rows < 0 or (args.scored_rows and not args.no_results):
+        parser.error("--scored-rows: a positive number, with --no-results")
     if args.articles is not None:
         for path in (args.articles, args.queries):
             if not path.is_file():
@@ -125,7 +136,7 @@ def parse_options(argv: Sequence[str]) -> Options:
     database_name(args.database_url)  # refuses odd names before anything is dropped
     return Options(
         sets=sets, backends=backends, database_url=args.database_url,
-        semantic=not args.no_semantic, folds=args.folds,
+        semantic=not args.no_semantic, folds=args.folds, scored_rows=args.scored_rows,
         results=None if args.no_results else RESULTS_PATH,
         command=" ".join(["python", "bench/kb_eval.py", *argv]),
     )
@@ -228,7 +239,9 @@ def _settings(semantic: bool) -> list[dict[str, float]]:
     return [{"title_weight": weight, "semantic": 0.0} for weight in TITLE_WEIGHTS]
 
 
-def child_run(faq: FaqSet, backend: str, workdir: Path, url: str, semantic: bool) -> dict[str, Any]:
+def child_run(
+    faq: FaqSet, backend: str, workdir: Path, url: str, semantic: bool, scored_rows: int
+) -> dict[str, Any]:
     from ingest import django_setup, postgres_recreate
 
     if backend == "postgres":
@@ -245,9 +258,12 @@ def child_run(faq: FaqSet, backend: str, workdir: Path, url: str, semantic: bool
     from storedesk.brands.models import Brand
     from storedesk.knowledge.search import search_articles
     from storedesk.knowledge.search import semantic as semantic_search
+    from storedesk.knowledge.search.backends import backend as search_backend
     from storedesk.knowledge.search.ranking import DEFAULT_WEIGHTS
     from storedesk.knowledge.services.articles import article_create
 
+    if scored_rows:
+        search_backend().SCORED_ROWS = scored_rows
     articles, queries = faq_load(faq)
     with step(f"[{faq.name}/{backend}] migrate"):
         call_command("migrate", verbosity=0)
@@ -426,8 +442,8 @@ def section_render(
 def main(argv: Sequence[str]) -> None:
     if argv[:1] == ["--child"]:
         faq = FaqSet(argv[1], Path(argv[2]), Path(argv[3]), argv[4])
-        backend, workdir, out_file, url, semantic = argv[5:10]
-        result = child_run(faq, backend, Path(workdir), url, semantic == "1")
+        backend, workdir, out_file, url, semantic, scored_rows = argv[5:11]
+        result = child_run(faq, backend, Path(workdir), url, semantic == "1", int(scored_rows))
         Path(out_file).write_text(json.dumps(result))
         return
     options = parse_options(argv)
@@ -455,7 +471,8 @@ def main(argv: Sequence[str]) -> None:
             running.append(subprocess.Popen(
                 [sys.executable, __file__, "--child", faq.name, str(faq.articles),
                  str(faq.queries), faq.language, backend, str(job_dir),
-                 str(job_dir / "result.json"), url, "1" if options.semantic else "0"],
+                 str(job_dir / "result.json"), url, "1" if options.semantic else "0",
+                 str(options.scored_rows)],
             ))
         if any([process.wait() != 0 for process in running]):  # waits for every run
             raise SystemExit("A run failed; see its output above.")

@@ -12,6 +12,9 @@ from storedesk.knowledge.search.ranking import RankingWeights
 
 
 class SearchBackend(Protocol):
+    # Rows one search may score once more match (bounded.py); each backend's own cost.
+    SCORED_ROWS: int
+
     def index(self, translation_id: int, *, language: str, title: str, body: str) -> None: ...
 
     def candidates(

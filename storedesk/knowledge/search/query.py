@@ -6,6 +6,11 @@ from dataclasses import dataclass, field
 
 from storedesk.knowledge.search.analysis import stem
 
+# A word being typed is matched as a prefix from two letters on. One letter would merge the
+# postings of every indexed word that starts with it (thousands) on each keystroke, and
+# narrows nothing; it is matched as the word it already is ("I", "a", "我").
+MIN_PREFIX_CHARS = 2
+
 
 @dataclass(frozen=True)
 class ParsedQuery:
@@ -16,11 +21,12 @@ class ParsedQuery:
 
     @property
     def complete_words(self) -> list[str]:
-        return self.words[:-1] if self.prefix else self.words
+        return self.words[:-1] if self.prefix_word else self.words
 
     @property
     def prefix_word(self) -> str | None:
-        return self.words[-1] if self.prefix and self.words else None
+        typed = self.words[-1] if self.prefix and self.words else None
+        return typed if typed and len(typed) >= MIN_PREFIX_CHARS else None
 
     def alternatives(self, word: str) -> list[str]:
         return [word, *self.corrections.get(word, [])]

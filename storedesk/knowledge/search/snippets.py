@@ -19,13 +19,17 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 
 
 def _spans(
-    text: str, language: str, stems: Collection[str], prefixes: Collection[str]
+    text: str, language: str, stems: Collection[str], prefixes: Collection[str], length: int
 ) -> list[tuple[int, int]]:
+    """Matched words up to `length` characters past the first match: the window never
+    reaches further, and a long article need not be scanned to its end."""
     spans: list[tuple[int, int]] = []
     # A stem shares its first two letters with its word (Snowball only trims and rewrites
     # endings), so other words need not be stemmed at all.
     heads = {s[:2] for s in stems if not has_han(s)} | {p[:2] for p in prefixes}
     for match in _WORD.finditer(text):
+        if spans and match.start() > spans[0][0] + length:
+            break
         word = match.group().casefold().replace("ё", "е")
         if (word[:2] not in heads and word[:1] not in heads) or has_han(word):
             continue
@@ -35,7 +39,7 @@ def _spans(
     han_terms = [s for s in stems if has_han(s)]
     for term in han_terms:
         start = text.find(term)
-        while start != -1:
+        while start != -1 and not (spans and start > spans[0][0] + length):
             spans.append((start, start + len(term)))
             start = text.find(term, start + len(term))
     return _merge(sorted(spans))
@@ -60,7 +64,7 @@ def snippet(
     length: int = SNIPPET_CHARS,
 ) -> SafeString:
     """`text` around its first match, escaped, matches wrapped in <mark>."""
-    spans = _spans(text, language, stems, prefixes)
+    spans = _spans(text, language, stems, prefixes, length)
     begin = max(0, spans[0][0] - length // 4) if spans else 0
     if begin:
         space = text.find(" ", begin)
