@@ -21,7 +21,7 @@ from django.db.models import Q
 from storedesk.conversations.models import Conversation, Participant
 from storedesk.customers.models import Customer
 from storedesk.inboxes.models import Inbox
-from storedesk.mail.models import OutboundEmail, RawEmailDelivery, ReplyToken
+from storedesk.mail.models import OutboundEmail, RawEmail, RawEmailDelivery, ReplyToken
 
 if TYPE_CHECKING:
     from storedesk.mail.mime import ParsedEmail
@@ -72,16 +72,33 @@ def _by_message_ids(parsed: ParsedEmail, inbox: Inbox, customer: Customer) -> in
         header_message_id__in=variants,
         conversation__brand_id=inbox.brand_id,
     ).values_list("header_message_id", "conversation_id")
-    earlier = RawEmailDelivery.objects.filter(
-        inbox=inbox,
-        raw_email__header_message_id__in=variants,
-        message__isnull=False,
-    ).values_list("raw_email__header_message_id", "message__conversation_id")
+    earlier = _inbound_conversations(inbox, variants)
     # Earlier inbound rows first so our own outbound rows win a tie on the same id.
     for message_id, conversation_id in [*earlier, *outbound]:
         if conversation_id is not None:
             found[message_id.strip("<>")] = conversation_id
     return next((found[i] for i in ids if i in found), None)
+
+
+def _inbound_conversations(inbox: Inbox, message_ids: list[str]) -> list[tuple[str, int]]:
+    """(Message-ID, conversation) of the mails with these ids that reached `inbox`.
+
+    The mails by id first, then their deliveries through the (raw email, inbox) unique
+    index. As one join, planners without fresh statistics (SQLite never has any;
+    PostgreSQL before autovacuum's analyze) drove it from the inbox and read every delivery
+    the inbox ever had: each reply cost more than the last.
+    """
+    raw_emails = dict(
+        RawEmail.objects.filter(header_message_id__in=message_ids).values_list(
+            "pk", "header_message_id"
+        )
+    )
+    if not raw_emails:
+        return []
+    deliveries = RawEmailDelivery.objects.filter(
+        raw_email_id__in=list(raw_emails), inbox=inbox, message__isnull=False
+    ).values_list("raw_email_id", "message__conversation_id")
+    return [(raw_emails[raw_email_id], conversation) for raw_email_id, conversation in deliveries]
 
 
 def _plus_tags(addresses: Iterable[str]) -> set[str]:
