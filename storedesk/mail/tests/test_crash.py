@@ -109,16 +109,21 @@ def supervisors() -> Iterator[list[Supervisor]]:
         supervisor.stop()
 
 
+def _shop_with_two_addresses(shared_database: SharedDatabase) -> None:
+    """support@ and sales@ of one store, committed where the child processes see them."""
+    brand = create_brand()
+    create_inbox(brand=brand, name="Support", address="support@shop.example")
+    create_inbox(brand=brand, name="Sales", address="sales@shop.example")
+    shared_database.publish()
+
+
 def test_kill_9_while_2000_mails_come_in_loses_and_duplicates_nothing(
     shared_database: SharedDatabase,
     supervisors: list[Supervisor],
     tmp_path: Path,
     seed: int,
 ) -> None:
-    brand = create_brand()
-    create_inbox(brand=brand, name="Support", address="support@shop.example")
-    create_inbox(brand=brand, name="Sales", address="sales@shop.example")
-    shared_database.publish()
+    _shop_with_two_addresses(shared_database)
     sent = messages_make(
         MESSAGES, seed=seed, support="support@shop.example", sales="sales@shop.example"
     )
@@ -387,10 +392,7 @@ def test_mail_that_kills_the_worker_is_set_aside_and_the_rest_arrives(
     tmp_path: Path,
     seed: int,
 ) -> None:
-    brand = create_brand()
-    create_inbox(brand=brand, name="Support", address="support@shop.example")
-    create_inbox(brand=brand, name="Sales", address="sales@shop.example")
-    shared_database.publish()
+    _shop_with_two_addresses(shared_database)
     sent = messages_make(
         WORKER_POISON_MESSAGES, seed=seed, support="support@shop.example",
         sales="sales@shop.example", prefix="smtp-poison",
