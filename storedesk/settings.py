@@ -303,6 +303,11 @@ MAIL_MESSAGE_ID_DOMAIN = env("STOREDESK_MAIL_MESSAGE_ID_DOMAIN", "storedesk.inva
 # A stored mail whose processing never finished this many times (the process died on
 # it) goes to the quarantine unparsed instead of killing the worker or fetcher again.
 MAIL_PROCESSING_MAX_ATTEMPTS = int(env("STOREDESK_MAIL_PROCESSING_MAX_ATTEMPTS", "3"))
+# An attempt at processing a mail that started longer ago than this is taken to have died
+# with its process; until then no other process starts one (mail/intake_attempts.py).
+MAIL_PROCESSING_ATTEMPT_TIMEOUT_SECONDS = int(
+    env("STOREDESK_MAIL_PROCESSING_ATTEMPT_TIMEOUT_SECONDS", "300")
+)
 
 # Sweeps after a kill -9: attachment files no row names are deleted once older than the
 # grace period; task rows still RUNNING after TASK_STALE_SECONDS are marked FAILED.

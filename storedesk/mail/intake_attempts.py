@@ -1,5 +1,5 @@
 """Getting the worker past a stored mail whose processing kills it (docs/subsystems/email.md,
-"Mail that kills the fetcher or the worker").
+"Mail that kills the fetcher, the worker or the importer").
 
 Mail stored one at a time (the SMTP/LMTP receiver, the webhook, devmail) is processed by the
 worker after its commit: the task `raw_email_receive` enqueued, the pending sweep, or an
@@ -13,8 +13,13 @@ would start it again every minute for ever, killing the worker each time. So:
   UPDATE that finishes it; one that ends in an exception, or with the mail still waiting (a
   delivery added meanwhile), takes its count back (`attempt_end`). So a waiting mail's
   count is the number of its attempts whose process died, plus one while an attempt runs;
-- an attempt started less than PENDING_GRACE_SECONDS ago is left to whoever started it (the
-  task, the sweep and Re-process alike), so two processors never both count one death;
+- a mail stored less than PENDING_GRACE_SECONDS ago is left to the task its intake enqueued,
+  and an attempt started less than `MAIL_PROCESSING_ATTEMPT_TIMEOUT_SECONDS` ago (5 minutes)
+  to whoever started it (the task, the sweep and Re-process alike), so two processors never
+  both count one death, nor a slow attempt (a large mail on a busy machine) a death at all.
+  A process cannot tell a dead attempt from a slow one in another process; the timeout is
+  far above what processing the largest accepted mail takes, and the price of its length
+  is only that mail whose worker died waits that long for the next attempt;
 - a mail started `MAIL_PROCESSING_MAX_ATTEMPTS` times (default 3, the IMAP fetcher's limit
   too) without finishing is quarantined without being parsed, with the reason.
 """
@@ -34,8 +39,9 @@ from storedesk.mail.models import RawEmail, RawEmailDelivery
 
 logger = logging.getLogger(__name__)
 
-# A stored mail younger than this is left to the task its intake enqueued, and an attempt
-# younger than this to the process running it; older ones are taken to be orphans of a crash.
+# A stored mail younger than this is left to the task its intake enqueued; an older one no
+# attempt has started is taken to be an orphan of a crash (the attempts' own time limit is
+# the setting MAIL_PROCESSING_ATTEMPT_TIMEOUT_SECONDS).
 PENDING_GRACE_SECONDS = 10
 
 
@@ -47,11 +53,11 @@ def max_attempts() -> int:
 
 def raw_emails_due(*, limit: int) -> list[int]:
     """Ids of waiting (RECEIVED) mail nothing is taking care of, oldest first: stored more
-    than PENDING_GRACE_SECONDS ago and with no attempt started within that time."""
-    cutoff = _cutoff()
-    rows = RawEmail.objects.filter(_free(cutoff), state=RawEmailState.RECEIVED)
+    than PENDING_GRACE_SECONDS ago and with no attempt running (`_free`)."""
+    rows = RawEmail.objects.filter(_free(), state=RawEmailState.RECEIVED)
+    stored_before = timezone.now() - timedelta(seconds=PENDING_GRACE_SECONDS)
     return list(
-        rows.filter(created_at__lt=cutoff)
+        rows.filter(created_at__lt=stored_before)
         .order_by("created_at")
         .values_list("pk", flat=True)[:limit]
     )
@@ -60,14 +66,14 @@ def raw_emails_due(*, limit: int) -> list[int]:
 def attempt_begin(raw_email: RawEmail) -> bool:
     """Count, and commit, an attempt at processing `raw_email`; True to go ahead.
 
-    False when it must not be processed now: it no longer waits, another attempt started
-    within PENDING_GRACE_SECONDS, or it has just been set aside (quarantined unparsed, see
-    the module docstring; `raw_email.state` says so). One UPDATE in autocommit, so it must
-    not run inside a transaction: the count has to outlive a crash of what follows.
+    False when it must not be processed now: it no longer waits, another attempt is running
+    (`_free`), or it has just been set aside (quarantined unparsed, see the module
+    docstring; `raw_email.state` says so). One UPDATE in autocommit, so it must not run
+    inside a transaction: the count has to outlive a crash of what follows.
     """
     now = timezone.now()
     begun = RawEmail.objects.filter(
-        _free(now - timedelta(seconds=PENDING_GRACE_SECONDS)),
+        _free(),
         pk=raw_email.pk,
         state=RawEmailState.RECEIVED,
         processing_attempts__lt=max_attempts(),
@@ -118,7 +124,7 @@ def _set_aside_if_due(raw_email: RawEmail) -> None:
     raw_email.state = state
     if state != RawEmailState.RECEIVED or attempts < max_attempts():
         return  # finished meanwhile, or another attempt is under way
-    if started_at is not None and started_at >= _cutoff():
+    if started_at is not None and started_at >= _attempt_cutoff():
         return  # the last attempt may still be running: it decides
     reason = _reason(attempts, started_at)
     # Guarded by the count read above: an attempt that began since is not overtaken.
@@ -135,8 +141,8 @@ def _set_aside_if_due(raw_email: RawEmail) -> None:
 
 def _reason(attempts: int, started_at: datetime | None) -> str:
     reason = (
-        f"processing this message did not complete after {attempts} attempts; the worker may "
-        "have crashed on it"
+        f"processing this message did not complete after {attempts} attempts; the worker or "
+        "import processing it may have crashed on it"
     )
     if started_at is None:
         return reason
@@ -144,10 +150,11 @@ def _reason(attempts: int, started_at: datetime | None) -> str:
     return f"{reason} (last attempt started {started_at:%Y-%m-%d %H:%M:%S} UTC)"
 
 
-def _free(cutoff: datetime) -> Q:
-    """No attempt under way: none counted, or the last one started before `cutoff`."""
-    return Q(processing_attempts=0) | Q(processing_started_at__lt=cutoff)
+def _free() -> Q:
+    """No attempt running: none counted, or the last one started longer ago than an
+    attempt may take."""
+    return Q(processing_attempts=0) | Q(processing_started_at__lt=_attempt_cutoff())
 
 
-def _cutoff() -> datetime:
-    return timezone.now() - timedelta(seconds=PENDING_GRACE_SECONDS)
+def _attempt_cutoff() -> datetime:
+    return timezone.now() - timedelta(seconds=settings.MAIL_PROCESSING_ATTEMPT_TIMEOUT_SECONDS)

@@ -76,9 +76,11 @@ def child_env(database: SharedDatabase, workdir: Path) -> dict[str, str]:
         STOREDESK_VAR_DIR=str(workdir / "var"),
         # Where this test reads the attachments back from.
         STOREDESK_MEDIA_ROOT=str(settings.MEDIA_ROOT),
+        # A killed worker's mail is taken again after this (production: 5 minutes), so a
+        # run with dozens of kills takes minutes, not hours.
+        STOREDESK_MAIL_PROCESSING_ATTEMPT_TIMEOUT_SECONDS="10",
     )
     return env
-
 
 
 def supervise(
@@ -118,7 +120,7 @@ def polled(read: Callable[[], int]) -> Callable[[], float]:
     return value
 
 
-def wait_while_moving(done: Callable[[], bool], progress: Callable[[], int]) -> bool:
+def wait_while_moving(done: Callable[[], bool], progress: Callable[[], float]) -> bool:
     """Wait until `done()`; False once `progress()` stood still for STALL_SECONDS."""
     seen, moved = progress(), time.monotonic()
     while not done():

@@ -2,7 +2,8 @@
 
 A worker that died leaves its attempt counted on the mail; these tests leave an attempt
 unfinished as a dead worker would (`attempt_begin` with nothing after it) and move the clock
-past the grace period by ageing the rows. The real kill is in test_crash.py.
+past the grace period and the attempt timeout by ageing the rows. The real kill is in
+test_crash.py.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.conf import settings as django_settings
 from django.db import OperationalError
 from django.test import Client
 from django.urls import reverse
@@ -36,12 +38,14 @@ pytestmark = pytest.mark.django_db
 PAST = timedelta(seconds=PENDING_GRACE_SECONDS + 1)
 
 
-def age(raw_email: RawEmail) -> None:
-    """As if the grace period had passed since it was stored and since its last attempt."""
+def age(raw_email: RawEmail, by: timedelta | None = None) -> None:
+    """As if `by` (default: longer than the grace period and an attempt's time limit) had
+    passed since it was stored and since its last attempt began."""
+    by = by or timedelta(seconds=django_settings.MAIL_PROCESSING_ATTEMPT_TIMEOUT_SECONDS + 1)
     row = RawEmail.objects.get(pk=raw_email.pk)
     started = row.processing_started_at
     RawEmail.objects.filter(pk=raw_email.pk).update(
-        created_at=row.created_at - PAST, processing_started_at=started and started - PAST
+        created_at=row.created_at - by, processing_started_at=started and started - by
     )
 
 
@@ -73,6 +77,20 @@ def test_an_attempt_that_never_finished_counts_and_the_sweep_takes_the_mail_agai
     row.refresh_from_db()
     assert (row.state, row.processing_attempts) == (RawEmailState.PROCESSED, 0)
     assert Conversation.objects.filter(subject="Lost parcel").count() == 1
+
+
+def test_a_slow_attempt_is_not_taken_for_a_dead_one(email_inbox: Inbox) -> None:
+    raw_email = receive(make_raw_email(subject="A large mail on a busy machine"))
+    assert attempt_begin(raw_email)
+    # Long past the grace for new mail, well within an attempt's time limit: still running.
+    age(raw_email, by=timedelta(seconds=PENDING_GRACE_SECONDS * 6))
+
+    assert raw_emails_due(limit=10) == []
+    assert not attempt_begin(raw_email)
+    assert RawEmail.objects.get(pk=raw_email.pk).processing_attempts == 1
+
+    age(raw_email)
+    assert raw_emails_due(limit=10) == [raw_email.pk]
 
 
 def test_an_attempt_that_finishes_does_not_count(email_inbox: Inbox) -> None:
@@ -126,8 +144,9 @@ def test_mail_that_killed_the_worker_3_times_is_set_aside_unparsed_and_reprocess
     row = RawEmail.objects.get(pk=raw_email.pk)
     assert (row.state, row.processing_attempts) == (RawEmailState.QUARANTINED, 3)
     assert row.reason == (
-        "processing this message did not complete after 3 attempts; the worker may have "
-        f"crashed on it (last attempt started {started:%Y-%m-%d %H:%M:%S} UTC)"
+        "processing this message did not complete after 3 attempts; the worker or import "
+        "processing it may have crashed on it "
+        f"(last attempt started {started:%Y-%m-%d %H:%M:%S} UTC)"
     )
     # Never parsed: no conversation, its delivery waits for Re-process.
     assert row.deliveries.get().message is None
@@ -135,7 +154,7 @@ def test_mail_that_killed_the_worker_3_times_is_set_aside_unparsed_and_reprocess
     assert raw_email_process(raw_email=row) == []  # a late task leaves it alone
 
     page = admin_client.get(reverse("mail:admin_quarantine")).content.decode()
-    assert "the worker may have crashed on it" in page
+    assert "the worker or import processing it may have crashed on it" in page
     admin_client.post(reverse("mail:admin_quarantine_reprocess", args=[row.pk]))
 
     row.refresh_from_db()
