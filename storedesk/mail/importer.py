@@ -1,11 +1,12 @@
 """Importing mail from files (maildirs, mbox files, folders of .eml) through the one intake.
 
-Used by `storedesk import_mail`. Messages go through `raw_emails_take_in` (source IMPORT)
-in batches of up to IMPORT_BATCH_SIZE messages (or IMPORT_BATCH_BYTES), stored and
-processed in one transaction per batch, so the outcome of each one is known when the
-import ends. Importing the same files again stores nothing: the intake's unique dedupe key
-is the guard, and what it reports (stored before, nothing new for this inbox) is counted
-as a duplicate.
+Used by `storedesk import_mail`. Messages go through `raw_emails_take_in_counted` (source
+IMPORT) in batches of up to IMPORT_BATCH_SIZE messages (or IMPORT_BATCH_BYTES): stored and
+committed with their attempts counted, then processed in one transaction, so the outcome of
+each one is known when the import ends and a mail that kills the importer is set aside after
+a few reruns instead of killing every rerun (intake_counted.py). Importing the same files
+again stores nothing: the intake's unique dedupe key is the guard, and what it reports
+(stored before, nothing new for this inbox) is counted as a duplicate.
 
 Files are read one message at a time: `mailbox.mbox` keeps only an index of offsets, so a
 multi-gigabyte mbox never sits in memory.
@@ -28,7 +29,8 @@ from storedesk.conversations.models import Message
 from storedesk.inboxes.models import InboxAddress
 from storedesk.mail.enums import IntakeSource, RawEmailKind, RawEmailState
 from storedesk.mail.intake import Stored
-from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
+from storedesk.mail.intake_batch import InboundMail
+from storedesk.mail.intake_counted import raw_emails_take_in_counted
 from storedesk.mail.models import RawEmail, RawEmailDelivery
 
 MAILDIR_PARTS = ("cur", "new", "tmp")
@@ -223,7 +225,8 @@ def mail_import_batches(
     """Import items read from files, batch by batch; each item with what became of it.
 
     Unreadable or oversized items are only reported. Side effects: those of
-    raw_emails_take_in (source IMPORT) per batch; nothing for mail this inbox already has.
+    raw_emails_take_in_counted (source IMPORT) per batch; nothing for mail this inbox
+    already has.
     """
     batch: list[MailItem] = []
     size = 0
@@ -242,12 +245,12 @@ def mail_import_batches(
 
 
 def mail_import_batch(*, items: Sequence[MailItem], address: InboxAddress) -> list[ImportResult]:
-    """Store and process readable items in one transaction; what became of each.
+    """Store readable items, then process them (intake_counted.py); what became of each.
 
-    Side effects: those of raw_emails_take_in (source IMPORT), none for a message this
-    inbox has already taken in and finished.
+    Side effects: those of raw_emails_take_in_counted (source IMPORT), none for a message
+    this inbox has already taken in and finished.
     """
-    stored = raw_emails_take_in(
+    stored = raw_emails_take_in_counted(
         mails=[InboundMail(raw=item.raw or b"", recipients=[address.email]) for item in items],
         source=IntakeSource.IMPORT,
     )

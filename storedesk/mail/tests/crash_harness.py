@@ -6,8 +6,9 @@ DATABASE_URL:
     python -m storedesk.mail.tests.crash_harness zygote
 
 It sets Django up once and forks, on each order, one child of a role: `receiver PORT`
-(`storedesk smtp_receiver`), `worker` (`storedesk db_worker` plus the pending sweep) or
-`fetcher` (`storedesk fetch_mail --loop`).
+(`storedesk smtp_receiver`), `worker` (`storedesk db_worker` plus the pending sweep),
+`fetcher` (`storedesk fetch_mail --loop`) or `importer ADDRESS PATH` (`storedesk import_mail`
+run again and again, as an admin would rerun an import that died).
 
 With CRASH_HARNESS_RATE > 0 a child kills itself with SIGKILL, with that probability, at the
 points a crash hurts most (`crash_points_install`): right after an INSERT or UPDATE of the
@@ -58,6 +59,8 @@ POISON_POINT = "parsing the poison mail"
 MAX_ATTEMPTS_ENV = "CRASH_HARNESS_MAX_ATTEMPTS"
 PENDING_GRACE_ENV = "CRASH_HARNESS_PENDING_GRACE"
 CRASH_MARK = "CRASH-POINT "
+# The importer role imports its files again this long after an import ended.
+IMPORT_AGAIN_SECONDS = 0.2
 # Statements after which a child may die, inside the transaction that ran them.
 CRASH_TABLES = (
     "mail_rawemail",
@@ -259,6 +262,11 @@ def _role_main(role: str, args: list[str]) -> None:
     elif role == "fetcher":
         _ready_when(ready, lambda: True)
         call_command("fetch_mail", loop=True, interval=0.2, verbosity=0)
+    elif role == "importer":
+        _ready_when(ready, lambda: True)
+        while True:
+            call_command("import_mail", args[1], inbox=args[0], verbosity=0)
+            time.sleep(IMPORT_AGAIN_SECONDS)
     else:
         raise SystemExit(f"unknown role {role!r}")
 
