@@ -21,6 +21,10 @@ from storedesk.conversations.enums import (
 from storedesk.conversations.models import Conversation, ConversationCounter, Message, Participant
 from storedesk.conversations.services.attachments import attachments_store, attachments_validate
 from storedesk.conversations.services.deferred import insert_or_defer
+from storedesk.conversations.services.steady import (
+    receive_steady_advance,
+    reply_steady_advance,
+)
 from storedesk.conversations.services.timeline import (
     conversation_publish_update,
     counter_increment,
@@ -199,34 +203,54 @@ def message_receive_once(
     """message_receive, telling whether the message is new: (message, True), or for a
     repeated client_id (the message stored the first time, False)."""
     attachments_validate(content.files)
-    # The row lock makes a concurrent retry of the same client_id wait and then find ours.
-    conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
     try:
         # The unique client id decides (no SELECT first); the savepoint also undoes the
-        # sequence number a retry took.
+        # sequence number (and in the steady case the counters) a retry took.
         with transaction.atomic():
+            steady = receive_steady_advance(conversation)
+            if steady is None:
+                # The row lock makes a concurrent retry of the same client_id wait and then
+                # find ours (the steady UPDATE locks it the same way).
+                conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
+            else:
+                conversation = steady
             message = _message_create(
                 conversation=conversation,
                 kind=MessageKind.INBOUND,
                 content=content,
                 author_customer=customer,
+                sequence=None if steady is None else conversation.last_sequence,
             )
     except IntegrityError:
         existing = (
-            conversation.messages.filter(client_id=content.client_id).first()
+            Message.objects.filter(
+                conversation_id=conversation.pk, client_id=content.client_id
+            ).first()
             if content.client_id
             else None
         )
         if existing is None:  # not a retry: another constraint failed
             raise
         return existing, False
+    fields = list(RECEIVE_FIELDS)
+    if steady is None:
+        fields = _receive_general(conversation)
+    conversation_publish_update(conversation=conversation, fields=fields)
+    return message, True
+
+
+# What a customer's message changes of its conversation (published as conversation.updated);
+# the general path adds "status" when it reopens it.
+RECEIVE_FIELDS = ("last_message_at", "last_customer_message_at", "message_count", "waiting_since")
+
+
+def _receive_general(conversation: Conversation) -> list[str]:
+    """message_receive's writes to a locked conversation in any state; the fields changed."""
     now = timezone.now()
-    fields = ["last_message_at", "last_customer_message_at", "message_count"]
+    fields = list(RECEIVE_FIELDS)
     conversation.last_message_at = conversation.last_customer_message_at = now
     conversation.message_count += 1
-    if conversation.waiting_since is None:
-        conversation.waiting_since = now
-        fields.append("waiting_since")
+    conversation.waiting_since = conversation.waiting_since or now
     if conversation.status in (ConversationStatus.PENDING, ConversationStatus.SOLVED):
         event_record(
             conversation=conversation,
@@ -237,8 +261,7 @@ def message_receive_once(
         conversation.status = ConversationStatus.OPEN
         fields.append("status")
     conversation.save(update_fields=[*fields, "updated_at"])
-    conversation_publish_update(conversation=conversation, fields=fields)
-    return message, True
+    return fields
 
 
 SIGNATURE_SEPARATOR = "\n\n-- \n"
@@ -284,11 +307,63 @@ def message_reply(
     it in front of the customer at commit): then it is stored SENT and nothing is queued.
     A new or open conversation becomes `status_after`: pending (the customer's turn), or
     open for a live chat, where both sides are present until the chat ends (so a chat
-    records no status change per line).
+    records no status change per line). An unsigned reply without CCs that changes nothing
+    but the conversation's counters and times (a chat's lines after the first) takes one
+    UPDATE instead of the locking read and the save (steady.py).
     """
     from storedesk.conversations.tasks import message_deliver_task
 
     attachments_validate(content.files)
+    delivery_status = DeliveryStatus.SENT if delivered else DeliveryStatus.QUEUED
+    steady = None
+    if not signed and not content.cc:
+        steady = reply_steady_advance(conversation, author_id=author.pk, status=status_after)
+    if steady is not None:
+        conversation = steady
+        message = _message_create(
+            conversation=conversation,
+            kind=MessageKind.OUTBOUND,
+            content=content,
+            author_user=author,
+            delivery_status=delivery_status,
+            sequence=conversation.last_sequence,
+        )
+    else:
+        conversation, message = _reply_general(
+            conversation,
+            author=author,
+            content=content,
+            status_after=status_after,
+            delivery_status=delivery_status,
+            signed=signed,
+        )
+    conversation_publish_update(conversation=conversation, fields=list(REPLY_FIELDS))
+    if not delivered:
+        enqueue_on_commit(message_deliver_task, message.pk)
+    return message
+
+
+# What a reply may change of its conversation (published as conversation.updated).
+REPLY_FIELDS = (
+    "last_message_at",
+    "waiting_since",
+    "message_count",
+    "first_response_at",
+    "assignee",
+    "status",
+)
+
+
+def _reply_general(
+    conversation: Conversation,
+    *,
+    author: User,
+    content: MessageContent,
+    status_after: ConversationStatus,
+    delivery_status: DeliveryStatus,
+    signed: bool,
+) -> tuple[Conversation, Message]:
+    """message_reply's writes in any state: the row locked and read, then saved."""
     # The inbox comes with the locked row: its signature is used when the agent has none.
     conversation = (
         Conversation.objects.select_for_update(of=("self",))
@@ -296,15 +371,13 @@ def message_reply(
         .get(pk=conversation.pk)
     )
     if signed:
-        content = _with_signature(
-            content, author.signature.strip() or conversation.inbox.signature
-        )
+        content = _with_signature(content, author.signature.strip() or conversation.inbox.signature)
     message = _message_create(
         conversation=conversation,
         kind=MessageKind.OUTBOUND,
         content=content,
         author_user=author,
-        delivery_status=DeliveryStatus.SENT if delivered else DeliveryStatus.QUEUED,
+        delivery_status=delivery_status,
     )
     _participants_add(conversation, content.cc)
     now = timezone.now()
@@ -329,19 +402,8 @@ def message_reply(
             data={"from": conversation.status, "to": status_after},
         )
         conversation.status = status_after
-    fields = [
-        "last_message_at",
-        "waiting_since",
-        "message_count",
-        "first_response_at",
-        "assignee",
-        "status",
-    ]
-    conversation.save(update_fields=[*fields, "updated_at"])
-    conversation_publish_update(conversation=conversation, fields=fields)
-    if not delivered:
-        enqueue_on_commit(message_deliver_task, message.pk)
-    return message
+    conversation.save(update_fields=[*REPLY_FIELDS, "updated_at"])
+    return conversation, message
 
 
 @transaction.atomic
