@@ -22,9 +22,13 @@ class RankingWeights:
     candidate_pool: int = 50  # rows fetched by text relevance before blending
     # Cosine similarity of query and article embeddings (search/semantic.py), blended into
     # the text relevance of the candidates; 0 turns it off. Used only with the extra.
-    # 6: the weight most held-out folds chose on StackFAQ, both backends, from a grid of
-    # 2.5, 4, 6 and 9 (the earlier grid stopped at 2.5, its edge; bench/RESULTS.md).
-    semantic: float = 6.0
+    # 12: the weight most held-out folds chose on StackFAQ and SweFAQ, both backends, from
+    # a grid of 6, 9, 12 and 18 (the grid moved up each time the folds chose its top edge;
+    # with title vectors and neighbours in the candidates the similarity earns more weight;
+    # bench/RESULTS.md).
+    semantic: float = 12.0
+    # Nearest translations by embedding added to the text candidates (search/neighbours.py).
+    semantic_neighbours: int = 20
     typo_max_corrections: int = 2  # vocabulary words tried per unknown query word
     typo_min_similarity: float = 0.32  # pg_trgm similarity a correction needs (pg_trgm % is 0.3)
 

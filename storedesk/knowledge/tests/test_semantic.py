@@ -12,6 +12,7 @@ from pytest_django.fixtures import Settings
 
 from storedesk.brands.models import Brand
 from storedesk.brands.tests.factories import create_brand
+from storedesk.knowledge.enums import Audience
 from storedesk.knowledge.models import Article, TranslationEmbedding
 from storedesk.knowledge.search import search_articles, semantic
 from storedesk.knowledge.search.ranking import DEFAULT_WEIGHTS
@@ -74,14 +75,19 @@ def test_saving_a_translation_stores_its_embedding(
     stored = TranslationEmbedding.objects.get(translation=translation)
     assert stored.model_id == semantic.MODEL_ID
     assert len(bytes(stored.vector)) == semantic.DIMENSIONS * 4  # float32
-    # The stored vector is the model's own for the same text, L2-normalised.
+    # The stored vector is made by the model from the same text, L2-normalised.
     import numpy as np
 
     vector = np.frombuffer(bytes(stored.vector), dtype=np.float32)
     assert abs(float(np.linalg.norm(vector)) - 1.0) < 1e-3
-    again = semantic._model().passage([semantic.passage_text(translation.title,
-                                                             translation.plain_text)])[0]
-    assert float(vector @ again) > 0.999
+    # The mean of the title's vector and the passage's (title and text), not either alone.
+    title = semantic._model().passage([translation.title])[0]
+    passage = semantic._model().passage(
+        [semantic.passage_text(translation.title, translation.plain_text)]
+    )[0]
+    mean = (title + passage) / np.linalg.norm(title + passage)
+    assert float(vector @ mean) > 0.999
+    assert float(vector @ passage) < 0.99
 
 
 @needs_model
@@ -90,11 +96,13 @@ def test_only_a_changed_text_is_embedded_again(
 ) -> None:
     articles = _faq(brand, django_capture_on_commit_callbacks)
     assert semantic.embeddings_build(brand_id=brand.pk) == 0
-    before = bytes(TranslationEmbedding.objects.get(
-        translation__article=articles["refund"]).vector)
+    before = bytes(TranslationEmbedding.objects.get(translation__article=articles["refund"]).vector)
     with django_capture_on_commit_callbacks(execute=True):
         translation_save(
-            article=articles["refund"], actor=None, language="en", title="Refunds",
+            article=articles["refund"],
+            actor=None,
+            language="en",
+            title="Refunds",
             body_markdown="Money back: the refund reaches your card within five days.",
         )
     after = bytes(TranslationEmbedding.objects.get(translation__article=articles["refund"]).vector)
@@ -113,12 +121,8 @@ def test_semantic_blend_puts_the_answer_that_means_the_query_first(
     blended = search_articles(brand, query, weights=SEMANTIC_HEAVY)
 
     # Text alone prefers the article that repeats "parcel"; the question is about a refund.
-    assert [hit.article_id for hit in text_only] == [
-        articles["tracking"].pk, articles["refund"].pk
-    ]
-    assert [hit.article_id for hit in blended] == [
-        articles["refund"].pk, articles["tracking"].pk
-    ]
+    assert [hit.article_id for hit in text_only] == [articles["tracking"].pk, articles["refund"].pk]
+    assert [hit.article_id for hit in blended] == [articles["refund"].pk, articles["tracking"].pk]
 
 
 @needs_model
@@ -160,7 +164,10 @@ def test_without_the_extra_search_is_text_only(
     hits = search_articles(brand, "refund")
     assert [hit.article_id for hit in hits] == [article.pk]
     found = [(1, 2.0), (2, 1.0)]
-    assert semantic.rerank("refund", found, weights=DEFAULT_WEIGHTS) == found
+    reranked = semantic.rerank(
+        "refund", found, brand_id=brand.pk, audience=Audience.PUBLIC, weights=DEFAULT_WEIGHTS
+    )
+    assert reranked == found
 
 
 @pytest.mark.usefixtures("without_extra")
@@ -181,3 +188,24 @@ def test_the_setting_switches_semantic_ranking_off(
         brand, "I sent the parcel back, when will I be reimbursed?", weights=SEMANTIC_HEAVY
     )
     assert [hit.article_id for hit in hits] == [articles["tracking"].pk, articles["refund"].pk]
+
+
+@needs_model
+def test_an_untitled_articles_vector_is_its_passage_alone(
+    brand: Brand, django_capture_on_commit_callbacks: CaptureOnCommit
+) -> None:
+    # Its title is its first sentence: embedding that again would only weigh it twice.
+    with django_capture_on_commit_callbacks(execute=True):
+        article = create_article(
+            brand=brand, title="", body="We refund within five days. Send the item back first."
+        )
+    translation = article.translations.get()
+    assert translation.title == "We refund within five days."
+    stored = TranslationEmbedding.objects.get(translation=translation)
+    import numpy as np
+
+    vector = np.frombuffer(bytes(stored.vector), dtype=np.float32)
+    passage = semantic._model().passage(
+        [semantic.passage_text(translation.title, translation.plain_text)]
+    )[0]
+    assert float(vector @ passage) > 0.999
