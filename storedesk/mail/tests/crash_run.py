@@ -18,7 +18,7 @@ import psycopg
 from django.conf import settings
 from django.db import connection
 
-from storedesk.mail.tests.crash_harness import CRASH_RATE_ENV
+from storedesk.mail.tests.crash_harness import CRASH_RATE_ENV, POISON_POINT
 from storedesk.mail.tests.crash_supervisor import Supervisor
 
 # No run is timed: a phase fails only when nothing moved for this long (a loaded machine is
@@ -131,3 +131,25 @@ def wait_while_moving(done: Callable[[], bool], progress: Callable[[], float]) -
         if now != seen:
             seen, moved = now, time.monotonic()
     return True
+
+
+def poisoned_run_end(
+    database: SharedDatabase,
+    child: Supervisor,
+    *,
+    done: Callable[[], bool],
+    progress: Callable[[], float],
+    deaths: int,
+    label: str,
+) -> None:
+    """Wait until `done()` (or the child's supervisor failed), stop the child and collect what
+    it stored; check it died exactly `deaths` times, every time at the poison point, and was
+    never killed from outside (failures name `label` and the child's counts)."""
+    finished = wait_while_moving(lambda: bool(child.counts.failures) or done(), progress)
+    child.stop()
+    database.collect()
+    report = f"{label}: {child.counts}"
+    assert finished, report
+    assert not child.counts.failures, report
+    assert child.counts.points == {POISON_POINT: deaths}, report
+    assert child.counts.external == 0, report
