@@ -20,6 +20,7 @@ from django.db.models import Min
 from django.test.utils import override_settings
 from django.utils import timezone
 
+from storedesk.brands.models import Brand
 from storedesk.chat.services import chat_widget_ensure
 from storedesk.chat.views.pages import DEMO_WIDGET_KEY
 from storedesk.customers.models import Customer
@@ -28,6 +29,8 @@ from storedesk.demo.people import customers_build
 from storedesk.demo.plan import DEMO_CONVERSATION_COUNT, demo_plan
 from storedesk.demo.play import Cast, demo_keys_loaded, plan_play
 from storedesk.demo.world import world_build
+from storedesk.knowledge.models import ArticleTranslation
+from storedesk.knowledge.search.semantic import embedding_schedule
 
 # While loading, reply deliveries go to the in-memory dummy backend: the demo's replies
 # were "sent" weeks ago, so nobody is mailed and no task rows are left in the queue.
@@ -89,6 +92,7 @@ def demo_load(*, now: datetime | None = None) -> DemoSummary:
             plan_play(plan, cast)
         _customers_since_first_contact(customers.values())
         knowledge_load(world.brands, author=world.agents.get("admin"))
+    _knowledge_embed(world.brands.values())
     return DemoSummary(
         brands=len(world.brands),
         inboxes=len(world.inboxes),
@@ -99,6 +103,14 @@ def demo_load(*, now: datetime | None = None) -> DemoSummary:
         conversations_total=DEMO_CONVERSATION_COUNT,
         seconds=time.monotonic() - started,
     )
+
+
+def _knowledge_embed(brands: Iterable[Brand]) -> None:
+    """Have the worker embed the demo's articles for semantic search (with the extra): the
+    quiet load dropped the tasks their saves enqueued. A translation embedded before is
+    skipped by the task."""
+    for translation in ArticleTranslation.objects.filter(brand__in=list(brands)):
+        embedding_schedule(translation)
 
 
 def _customers_since_first_contact(customers: Iterable[Customer]) -> None:

@@ -25,8 +25,11 @@ from storedesk.conversations.enums import (
 from storedesk.conversations.models import Attachment, Conversation, Message, Participant
 from storedesk.customers.models import Customer
 from storedesk.demo.credentials import DEMO_LOGINS
+from storedesk.demo.loader import demo_load
 from storedesk.demo.plan import DEMO_CONVERSATION_COUNT
 from storedesk.inboxes.models import Inbox, InboxAddress
+from storedesk.knowledge.models import ArticleTranslation, TranslationEmbedding
+from storedesk.knowledge.search import semantic
 
 pytestmark = pytest.mark.django_db
 
@@ -100,3 +103,15 @@ def _assert_demo_logins_work() -> None:
         user = User.objects.get(username=username)
         assert user.check_password(password)
         assert user.avatar.name == f"avatars/{username}.png"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_demo_knowledge_base_is_embedded_with_the_extra() -> None:
+    # Committed for real: inside the load, tasks enqueued on commit go to the quiet backend;
+    # the embedding tasks are enqueued after it (run at once by the tests' backend).
+    demo_load()
+
+    translations = ArticleTranslation.objects.count()
+    embedded = TranslationEmbedding.objects.filter(model_id=semantic.MODEL_ID).count()
+    assert translations > 0
+    assert embedded == (translations if semantic.available() else 0)
