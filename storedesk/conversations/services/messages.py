@@ -207,19 +207,16 @@ def message_receive_once(
         # The unique client id decides (no SELECT first); the savepoint also undoes the
         # sequence number (and in the steady case the counters) a retry took.
         with transaction.atomic():
+            # The row lock makes a concurrent retry of the same client_id wait and then find
+            # ours (the steady UPDATE locks it as the SELECT FOR UPDATE does).
             steady = receive_steady_advance(conversation)
-            if steady is None:
-                # The row lock makes a concurrent retry of the same client_id wait and then
-                # find ours (the steady UPDATE locks it the same way).
-                conversation = Conversation.objects.select_for_update().get(pk=conversation.pk)
-            else:
-                conversation = steady
+            locked = steady or Conversation.objects.select_for_update().get(pk=conversation.pk)
             message = _message_create(
-                conversation=conversation,
+                conversation=locked,
                 kind=MessageKind.INBOUND,
                 content=content,
                 author_customer=customer,
-                sequence=None if steady is None else conversation.last_sequence,
+                sequence=steady.last_sequence if steady else None,
             )
     except IntegrityError:
         existing = (
@@ -232,10 +229,8 @@ def message_receive_once(
         if existing is None:  # not a retry: another constraint failed
             raise
         return existing, False
-    fields = list(RECEIVE_FIELDS)
-    if steady is None:
-        fields = _receive_general(conversation)
-    conversation_publish_update(conversation=conversation, fields=fields)
+    fields = list(RECEIVE_FIELDS) if steady else _receive_general(locked)
+    conversation_publish_update(conversation=locked, fields=fields)
     return message, True
 
 
