@@ -83,7 +83,7 @@ def search_articles(
         language = detect_language(query, languages, known_words=counts, hint=language_hint)
     parsed = replace(parsed, corrections=_corrections(parsed, known, weights))
     found = backend().candidates(brand.pk, parsed, audience=audience, weights=weights)
-    found = semantic.rerank(query, found, weights=weights)
+    found = semantic.rerank(query, found, brand_id=brand.pk, audience=audience, weights=weights)
     return _blend(brand, found, parsed, language=language, limit=limit, weights=weights)
 
 

@@ -24,8 +24,11 @@ class RankingWeights:
     # the text relevance of the candidates; 0 turns it off. Used only with the extra.
     # 12: the weight most held-out folds chose on StackFAQ and SweFAQ, both backends, from
     # a grid of 6, 9, 12 and 18 (the grid moved up each time the folds chose its top edge;
-    # with title vectors the similarity earns more weight; bench/RESULTS.md).
+    # with title vectors and neighbours in the candidates the similarity earns more weight;
+    # bench/RESULTS.md).
     semantic: float = 12.0
+    # Nearest translations by embedding added to the text candidates (search/neighbours.py).
+    semantic_neighbours: int = 20
     typo_max_corrections: int = 2  # vocabulary words tried per unknown query word
     typo_min_similarity: float = 0.32  # pg_trgm similarity a correction needs (pg_trgm % is 0.3)
 

@@ -9,9 +9,10 @@ Each translation's title, and its title with the start of its text, are embedded
 "passages" after it is saved (a task enqueued on commit); their normalised mean
 (`passage_vectors`) is stored as float32 bytes in `TranslationEmbedding`, with the model
 and a hash of the text so an unchanged text is not embedded again. A query is embedded as
-an e5 "query" and its cosine similarity with each text candidate is blended into that
-candidate's relevance (`rerank`). The model loads on first use in the process that embeds
-or searches (a memory map, well under a second).
+an e5 "query"; the translations nearest to it (neighbours.py) join the text candidates,
+and the cosine similarity of each candidate is blended into its relevance (`rerank`). The
+model loads on first use in the process that embeds or searches (a memory map, well
+under a second).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from django_tasks import task
 
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.knowledge.models import ArticleTranslation, TranslationEmbedding
+from storedesk.knowledge.search import neighbours
 from storedesk.knowledge.search.ranking import RankingWeights
 
 if TYPE_CHECKING:
@@ -176,6 +178,7 @@ def _store(batch: Sequence[tuple[int, str, str, str]]) -> None:
                 translation_id=pk,
                 defaults={"model_id": MODEL_ID, "text_hash": digest, "vector": vector.tobytes()},
             )
+    neighbours.vectors_changed()
 
 
 def similarities(query: str, translation_ids: Iterable[int]) -> dict[int, float]:
@@ -195,17 +198,35 @@ def similarities(query: str, translation_ids: Iterable[int]) -> dict[int, float]
 
 
 def rerank(
-    query: str, found: Sequence[tuple[int, float]], *, weights: RankingWeights
+    query: str,
+    found: Sequence[tuple[int, float]],
+    *,
+    brand_id: int,
+    audience: str,
+    weights: RankingWeights,
 ) -> list[tuple[int, float]]:
-    """The text candidates with the semantic similarity blended into their relevance:
-    relevance / best relevance + weight * rescaled similarity. Unchanged without the extra
-    or with a zero weight; a candidate not embedded yet gets no semantic share."""
+    """The text candidates and the query's `semantic_neighbours` nearest translations
+    (neighbours.py; text relevance 0) with the semantic similarity blended into their
+    relevance: relevance / best relevance + weight * rescaled similarity. Unchanged
+    without the extra or with a zero weight; a candidate not embedded yet gets no semantic
+    share. A query no article shares a word with still finds nothing: gibberish has
+    nearest neighbours too, and the content-gap report counts searches without results."""
     if not found or weights.semantic <= 0 or not available():
         return list(found)
-    similarity = similarities(query, [pk for pk, _relevance in found])
+    text_ids = {pk for pk, _relevance in found}
+    nearby = neighbours.nearest(
+        brand_id,
+        query_vector(query),
+        model_id=MODEL_ID,
+        audience=audience,
+        limit=weights.semantic_neighbours,
+    )
+    similarity = similarities(query, [*text_ids, *nearby])
+    # A neighbour from a matrix read before its vector was deleted has no similarity now.
+    candidates = [*found, *((pk, 0.0) for pk in nearby if pk not in text_ids and pk in similarity)]
     top = max(relevance for _pk, relevance in found) or 1.0
     blended = []
-    for pk, relevance in found:
+    for pk, relevance in candidates:
         rescaled = max(0.0, similarity.get(pk, SIMILARITY_FLOOR) - SIMILARITY_FLOOR)
         rescaled /= 1 - SIMILARITY_FLOOR
         blended.append((pk, relevance / top + weights.semantic * rescaled))

@@ -12,6 +12,7 @@ from pytest_django.fixtures import Settings
 
 from storedesk.brands.models import Brand
 from storedesk.brands.tests.factories import create_brand
+from storedesk.knowledge.enums import Audience
 from storedesk.knowledge.models import Article, TranslationEmbedding
 from storedesk.knowledge.search import search_articles, semantic
 from storedesk.knowledge.search.ranking import DEFAULT_WEIGHTS
@@ -163,7 +164,10 @@ def test_without_the_extra_search_is_text_only(
     hits = search_articles(brand, "refund")
     assert [hit.article_id for hit in hits] == [article.pk]
     found = [(1, 2.0), (2, 1.0)]
-    assert semantic.rerank("refund", found, weights=DEFAULT_WEIGHTS) == found
+    reranked = semantic.rerank(
+        "refund", found, brand_id=brand.pk, audience=Audience.PUBLIC, weights=DEFAULT_WEIGHTS
+    )
+    assert reranked == found
 
 
 @pytest.mark.usefixtures("without_extra")
