@@ -32,15 +32,27 @@ def customer_get_or_create_by_email(*, email: str, name: str = "", language: str
     return _email_identity_get_or_create(email_normalize(email), name, language).customer
 
 
-def customer_email_arrived(*, email: str, name: str = "") -> Customer:
+def customer_email_arrived(
+    *, email: str, name: str = "", read: dict[str, CustomerIdentity | None] | None = None
+) -> Customer:
     """Mail from `email` came in: its customer (created when unknown), and the address's
     bounce flag cleared, since mail from it works again.
 
     Reads the identity once for both (mail intake calls this for every mail): an UPDATE
-    only when the address is flagged. Side effects: customer_get_or_create_by_email's,
-    customer_email_bounce_clear's.
+    only when the address is flagged. `read`: identities the caller read beforehand for a
+    batch (`customers.selectors.email_identities_read`); an address in it is not read
+    again, and one created here is taken out of it (the caller's savepoint may still roll
+    the new row back, so the next mail from it reads it again).
+    Side effects: customer_get_or_create_by_email's, customer_email_bounce_clear's.
     """
-    identity = _email_identity_get_or_create(email_normalize(email), name, "")
+    value = email_normalize(email)
+    if read is not None and value in read:
+        identity = read[value]
+        if identity is None:
+            identity = _email_identity_create(value, name, "")
+            del read[value]
+    else:
+        identity = _email_identity_get_or_create(value, name, "")
     if identity.bounced_at is not None:
         customer_email_bounce_clear(email=identity.value)
     return identity.customer
@@ -52,8 +64,11 @@ def _email_identity_get_or_create(value: str, name: str, language: str) -> Custo
         .filter(kind=IdentityKind.EMAIL, value=value)
         .first()
     )
-    if identity is not None:
-        return identity
+    return identity if identity is not None else _email_identity_create(value, name, language)
+
+
+def _email_identity_create(value: str, name: str, language: str) -> CustomerIdentity:
+    """A new customer with this identity; the identity's unique constraint decides a race."""
     try:
         with transaction.atomic():
             customer = Customer.objects.create(

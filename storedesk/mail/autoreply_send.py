@@ -167,13 +167,17 @@ def auto_reply_skip_reason(
 
 def auto_reply_recent_count(*, recipient: str, now: datetime) -> int:
     """Acknowledgements `recipient` got within the window ending `now` (settings read now),
-    those of the intake batch still to be inserted included."""
+    those of the intake batch still to be inserted included (the stored ones as the batch
+    read them at its start, intake_cache)."""
     since = now - timedelta(seconds=settings.AUTO_REPLY_WINDOW_SECONDS)
     key = recipient.lower()
     waiting = sum(
         row.recipient_key == key and row.kind == OutboundKind.AUTO_REPLY
         for row in rows_deferred(OutboundEmail)
     )
+    cache = intake_cache()
+    if cache is not None and key in cache.recent_replies:
+        return cache.recent_replies[key] + waiting
     stored = OutboundEmail.objects.filter(
         recipient_key=key, kind=OutboundKind.AUTO_REPLY, created_at__gt=since
     ).count()

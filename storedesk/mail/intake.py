@@ -349,6 +349,7 @@ def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> Ra
                 customer=customer,
                 subject=context.parsed.subject,
                 content=content,
+                customer_address=context.parsed.from_address,
             )
             if context.kind == RawEmailKind.PERSONAL:
                 auto_reply_send(
@@ -376,7 +377,12 @@ def _sender(context: _Context) -> Customer:
     if not address or "@" not in address:
         raise Quarantine("no sender address")
     # Mail from the address came in, so mail to it works again (its bounce flag clears).
-    return customer_email_arrived(email=address, name=context.parsed.from_name)
+    cache = intake_cache()
+    return customer_email_arrived(
+        email=address,
+        name=context.parsed.from_name,
+        read=cache.identities if cache is not None else None,
+    )
 
 
 def _thread_for(context: _Context, inbox: Inbox, customer: Customer) -> Conversation | None:

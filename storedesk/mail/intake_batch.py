@@ -19,6 +19,7 @@ from storedesk.conversations.services.deferred import inserts_deferred
 from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.mail.enums import RawEmailState
+from storedesk.mail.identify import from_address_scan
 from storedesk.mail.intake import Stored, raw_email_process_stored, raw_email_store
 from storedesk.mail.intake_cache import intake_cache_open
 from storedesk.mail.models import RawEmail
@@ -55,16 +56,22 @@ def raw_emails_take_in(
     last (the IMAP fetcher moves its resume point there, so the point and the mails commit
     together).
 
-    Caches per batch what every mail reads (intake_cache), writes the rows nobody reads
-    back before commit (events, requesters, acknowledgements) with one INSERT per table
-    (`inserts_deferred`), and sends live updates once at commit. Holds the database's
+    Caches per batch what every mail reads (intake_cache; the senders with one query),
+    writes the rows nobody reads back before commit (events, requesters,
+    acknowledgements) with one INSERT per table (`inserts_deferred`), and sends live
+    updates once at commit. Holds the database's
     write lock (SQLite) and the conversation counter's row lock until the batch commits,
     so callers keep batches short (IMAP 50 mails, import 100).
     Returns one Stored per mail, in order.
     """
-    with transaction.atomic(durable=True), intake_cache_open(), live_updates_coalesced():
+    with (
+        transaction.atomic(durable=True),
+        intake_cache_open() as cache,
+        live_updates_coalesced(),
+    ):
         if after_begin is not None:
             after_begin()
+        cache.senders_read(from_address_scan(mail.raw) for mail in mails)
         with inserts_deferred():
             stored = [_take_in(mail, source) for mail in mails]
         if before_commit is not None:

@@ -10,19 +10,32 @@ batch nothing is cached and every read goes to the database as before.
 The promised time is computed once per inbox per batch, with the backlog at that moment:
 the mails of one batch arrived together (one IMAP fetch, one import chunk), so they get
 the same promise, as mails arriving in the same second would.
+
+The senders of the batch are read with one query before the first mail is processed
+(`senders_read`, from a header scan of each mail): their customers, and how many
+acknowledgements each got within the rate window ending at the batch's start (those the
+batch records are counted as they wait to be inserted). A sender the scan missed is read
+on its own, as outside a batch.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextvars import ContextVar
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.conf import settings
+from django.db.models import Count
 from django.db.models.functions import Lower
+from django.utils import timezone
 
+from storedesk.customers.models import CustomerIdentity
+from storedesk.customers.selectors import email_identities_read
 from storedesk.inboxes.models import Inbox, InboxAddress
+from storedesk.mail.enums import OutboundKind
+from storedesk.mail.models import OutboundEmail
 from storedesk.routing.selectors import expected_first_response_at
 
 
@@ -30,6 +43,26 @@ from storedesk.routing.selectors import expected_first_response_at
 class IntakeCache:
     _addresses: dict[str, InboxAddress] | None = None
     _expected: dict[int, datetime] = field(default_factory=dict)
+    # Read by senders_read: the sender's identity (None: unknown; customer_email_arrived
+    # takes out those it creates) and acknowledgements stored within the window.
+    identities: dict[str, CustomerIdentity | None] = field(default_factory=dict)
+    recent_replies: dict[str, int] = field(default_factory=dict)
+
+    def senders_read(self, addresses: Iterable[str]) -> None:
+        """Read the identities and recent acknowledgement counts of these senders."""
+        self.identities = email_identities_read(addresses)
+        since = timezone.now() - timedelta(seconds=settings.AUTO_REPLY_WINDOW_SECONDS)
+        counts = (
+            OutboundEmail.objects.filter(
+                recipient_key__in=list(self.identities),
+                kind=OutboundKind.AUTO_REPLY,
+                created_at__gt=since,
+            )
+            .order_by()
+            .values_list("recipient_key")
+            .annotate(count=Count("pk"))
+        )
+        self.recent_replies = dict.fromkeys(self.identities, 0) | dict(counts)
 
     def addresses(self) -> dict[str, InboxAddress]:
         """Every InboxAddress (with its inbox and brand) by lower-cased address."""

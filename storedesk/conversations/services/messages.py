@@ -68,9 +68,10 @@ def _number_take_next() -> int:
     return number
 
 
-def _search_header(subject: str, customer: Customer) -> str:
-    """What search finds a conversation by besides its messages' text (Message.search_header)."""
-    parts = (subject, customer.name, customer.primary_email)
+def _search_header(subject: str, customer: Customer, address: str = "") -> str:
+    """What search finds a conversation by besides its messages' text (Message.search_header):
+    the subject, the customer's name and the address they wrote from (else their first)."""
+    parts = (subject, customer.name, address or customer.primary_email)
     return " ".join(part for part in parts if part)[:SEARCH_TEXT_MAX_CHARS]
 
 
@@ -142,9 +143,11 @@ def conversation_open_with_message(
     subject: str,
     content: MessageContent,
     language: str = "",
+    customer_address: str = "",
 ) -> tuple[Conversation, Message]:
     """conversation_open, also returning the first message (mail intake links its raw
-    email to it without reading it back)."""
+    email to it without reading it back). `customer_address`: the address the customer
+    wrote from, searched instead of their first one (which then needs no read)."""
     attachments_validate(content.files)
     now = timezone.now()
     status = ConversationStatus.SPAM if customer.is_blocked else ConversationStatus.NEW
@@ -180,7 +183,7 @@ def conversation_open_with_message(
         content=content,
         author_customer=customer,
         sequence=2,
-        search_header=_search_header(subject, customer),
+        search_header=_search_header(subject, customer, customer_address),
     )
     return conversation, message
 
