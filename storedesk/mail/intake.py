@@ -29,7 +29,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import DatabaseError, IntegrityError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
@@ -38,7 +37,6 @@ from storedesk.conversations.enums import ConversationStatus
 from storedesk.conversations.models import Conversation
 from storedesk.conversations.services.deferred import inserts_deferred
 from storedesk.conversations.services.messages import (
-    MessageContent,
     conversation_open_with_message,
     message_receive,
 )
@@ -57,6 +55,7 @@ from storedesk.mail.identify import (
 )
 from storedesk.mail.intake_attempts import attempted, raw_emails_due
 from storedesk.mail.intake_cache import intake_cache
+from storedesk.mail.intake_content import message_content
 from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
 from storedesk.mail.models import RawEmail, RawEmailDelivery
@@ -329,8 +328,11 @@ def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> Ra
 
     `delivery` is an id (locked and read here) or a delivery this transaction inserted.
     """
-    # A delivery that fails drops its deferred rows (batches) with its savepoint.
-    with transaction.atomic(), inserts_deferred():
+    # A delivery that fails drops its deferred rows (batches) with its savepoint. One this
+    # transaction inserted (a batch) needs none of its own: its failure fails the mail,
+    # whose savepoint (intake_batch._take_in) rolls back all of it.
+    fresh = isinstance(delivery, RawEmailDelivery)
+    with transaction.atomic(savepoint=not fresh), inserts_deferred():
         if isinstance(delivery, int):
             delivery = (
                 RawEmailDelivery.objects.select_for_update(of=("self",))
@@ -342,7 +344,7 @@ def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> Ra
         inbox = _inbox_of(delivery)
         customer = _sender(context)
         conversation = _thread_for(context, inbox, customer)
-        content = _content(context)
+        content = message_content(context.raw_email, context.parsed, context.kind)
         if conversation is None:
             conversation, delivery.message = conversation_open_with_message(
                 inbox=inbox,
@@ -402,53 +404,6 @@ def _thread_for(context: _Context, inbox: Inbox, customer: Customer) -> Conversa
     ):
         return None
     return conversation
-
-
-def _content(context: _Context) -> MessageContent:
-    parsed, raw_email = context.parsed, context.raw_email
-    metadata: dict[str, object] = {
-        "raw_email_id": raw_email.pk,
-        "message_id": parsed.message_id,
-        "quoted_start": parsed.quoted_start,
-    }
-    if parsed.dropped_attachments:
-        metadata["dropped_attachments"] = [
-            {"filename": d.filename, "size": d.size, "reason": d.reason}
-            for d in parsed.dropped_attachments
-        ]
-    if context.kind != RawEmailKind.PERSONAL:
-        metadata["automatic"] = str(context.kind)
-    return MessageContent(
-        text=parsed.text,
-        html=parsed.html,
-        files=_files(parsed),
-        cc=_cc(parsed),
-        # One message per raw email per conversation, also when a retry races this one.
-        client_id=f"mail:{raw_email.pk}",
-        channel_metadata=metadata,
-    )
-
-
-def _files(parsed: ParsedEmail) -> list[UploadedFile]:
-    return [
-        SimpleUploadedFile(
-            a.filename or "attachment", a.content, a.content_type or "application/octet-stream"
-        )
-        for a in parsed.attachments
-    ]
-
-
-def _cc(parsed: ParsedEmail) -> list[str]:
-    """Everyone else the customer wrote to, except our own addresses: they become CCs."""
-    others = [a.lower() for a in [*parsed.to, *parsed.cc] if a and "@" in a]
-    ours = inbox_addresses_match(others)
-    seen = {parsed.from_address}
-    cc = []
-    for address in others:
-        if address not in ours and address not in seen:
-            seen.add(address)
-            cc.append(address)
-    return cc
 
 
 def _finish(

@@ -40,6 +40,12 @@ from storedesk.customers.services import customer_get_or_create_by_email
 from storedesk.inboxes.models import Inbox
 
 SEARCH_TEXT_MAX_CHARS = 20_000
+# WHOLE: opening a conversation, receiving and replying run for every mail and chat line,
+# mostly inside their caller's transaction, where a plain atomic block would add a savepoint
+# (SAVEPOINT and RELEASE, and Django's bookkeeping). They happen whole or not at all: none of
+# their callers goes on in the same transaction after they failed (one that must, wraps the
+# call in its own atomic block), so they take `atomic(savepoint=False)`, and validate their
+# input before it, so a refused file leaves the caller's transaction usable.
 # conversation_open's timeline: 1 the CREATED event, 2 the first message.
 OPENING_SEQUENCES = 2
 
@@ -135,7 +141,6 @@ def conversation_open(
     )[0]
 
 
-@transaction.atomic
 def conversation_open_with_message(
     *,
     inbox: Inbox,
@@ -149,43 +154,43 @@ def conversation_open_with_message(
     email to it without reading it back). `customer_address`: the address the customer
     wrote from, searched instead of their first one (which then needs no read)."""
     attachments_validate(content.files)
-    now = timezone.now()
-    status = ConversationStatus.SPAM if customer.is_blocked else ConversationStatus.NEW
-    subject = subject.strip()[:500]
-    conversation = Conversation.objects.create(
-        number=_number_take_next(),
-        brand_id=inbox.brand_id,
-        inbox=inbox,
-        channel=inbox.channel,
-        customer=customer,
-        subject=subject,
-        status=status,
-        status_before_removal=ConversationStatus.NEW if customer.is_blocked else "",
-        team_id=inbox.team_id,
-        language=language or customer.language,
-        last_message_at=now,
-        last_customer_message_at=now,
-        waiting_since=now,
-        message_count=1,
-        # The CREATED event and the first message; nobody else sees the row before commit.
-        last_sequence=OPENING_SEQUENCES,
-    )
-    if Inbox.brand.is_cached(inbox):
-        conversation.brand = inbox.brand  # spares callers (auto-replies) a query
-    insert_or_defer(
-        Participant(conversation=conversation, customer=customer, role=ParticipantRole.REQUESTER)
-    )
-    _participants_add(conversation, content.cc)
-    event_insert(conversation=conversation, sequence=1, type=EventType.CREATED, actor=None)
-    message = _message_create(
-        conversation=conversation,
-        kind=MessageKind.INBOUND,
-        content=content,
-        author_customer=customer,
-        sequence=2,
-        search_header=_search_header(subject, customer, customer_address),
-    )
-    return conversation, message
+    with transaction.atomic(savepoint=False):  # see WHOLE
+        now = timezone.now()
+        status = ConversationStatus.SPAM if customer.is_blocked else ConversationStatus.NEW
+        subject = subject.strip()[:500]
+        conversation = Conversation.objects.create(
+            number=_number_take_next(),
+            brand_id=inbox.brand_id,
+            inbox=inbox,
+            channel=inbox.channel,
+            customer=customer,
+            subject=subject,
+            status=status,
+            status_before_removal=ConversationStatus.NEW if customer.is_blocked else "",
+            team_id=inbox.team_id,
+            language=language or customer.language,
+            last_message_at=now,
+            last_customer_message_at=now,
+            waiting_since=now,
+            message_count=1,
+            # The CREATED event and the first message; nobody else sees the row before commit.
+            last_sequence=OPENING_SEQUENCES,
+        )
+        if Inbox.brand.is_cached(inbox):
+            conversation.brand = inbox.brand  # spares callers (auto-replies) a query
+        requester = ParticipantRole.REQUESTER
+        insert_or_defer(Participant(conversation=conversation, customer=customer, role=requester))
+        _participants_add(conversation, content.cc)
+        event_insert(conversation=conversation, sequence=1, type=EventType.CREATED, actor=None)
+        message = _message_create(
+            conversation=conversation,
+            kind=MessageKind.INBOUND,
+            content=content,
+            author_customer=customer,
+            sequence=2,
+            search_header=_search_header(subject, customer, customer_address),
+        )
+        return conversation, message
 
 
 def message_receive(
@@ -199,42 +204,42 @@ def message_receive(
     return message_receive_once(conversation=conversation, customer=customer, content=content)[0]
 
 
-@transaction.atomic
 def message_receive_once(
     *, conversation: Conversation, customer: Customer, content: MessageContent
 ) -> tuple[Message, bool]:
     """message_receive, telling whether the message is new: (message, True), or for a
     repeated client_id (the message stored the first time, False)."""
     attachments_validate(content.files)
-    try:
-        # The unique client id decides (no SELECT first); the savepoint also undoes the
-        # sequence number (and in the steady case the counters) a retry took.
-        with transaction.atomic():
-            # The row lock makes a concurrent retry of the same client_id wait and then find
-            # ours (the steady UPDATE locks it as the SELECT FOR UPDATE does).
-            steady = receive_steady_advance(conversation)
-            locked = steady or Conversation.objects.select_for_update().get(pk=conversation.pk)
-            message = _message_create(
-                conversation=locked,
-                kind=MessageKind.INBOUND,
-                content=content,
-                author_customer=customer,
-                sequence=steady.last_sequence if steady else None,
+    with transaction.atomic(savepoint=False):  # see WHOLE
+        try:
+            # The unique client id decides (no SELECT first); the savepoint also undoes the
+            # sequence number (and in the steady case the counters) a retry took.
+            with transaction.atomic():
+                # The row lock makes a concurrent retry of the same client_id wait and then find
+                # ours (the steady UPDATE locks it as the SELECT FOR UPDATE does).
+                steady = receive_steady_advance(conversation)
+                locked = steady or Conversation.objects.select_for_update().get(pk=conversation.pk)
+                message = _message_create(
+                    conversation=locked,
+                    kind=MessageKind.INBOUND,
+                    content=content,
+                    author_customer=customer,
+                    sequence=steady.last_sequence if steady else None,
+                )
+        except IntegrityError:
+            existing = (
+                Message.objects.filter(
+                    conversation_id=conversation.pk, client_id=content.client_id
+                ).first()
+                if content.client_id
+                else None
             )
-    except IntegrityError:
-        existing = (
-            Message.objects.filter(
-                conversation_id=conversation.pk, client_id=content.client_id
-            ).first()
-            if content.client_id
-            else None
-        )
-        if existing is None:  # not a retry: another constraint failed
-            raise
-        return existing, False
-    fields = list(RECEIVE_FIELDS) if steady else _receive_general(locked)
-    conversation_publish_update(conversation=locked, fields=fields)
-    return message, True
+            if existing is None:  # not a retry: another constraint failed
+                raise
+            return existing, False
+        fields = list(RECEIVE_FIELDS) if steady else _receive_general(locked)
+        conversation_publish_update(conversation=locked, fields=fields)
+        return message, True
 
 
 # What a customer's message changes of its conversation (published as conversation.updated);
@@ -280,7 +285,6 @@ def _with_signature(content: MessageContent, signature: str) -> MessageContent:
     )
 
 
-@transaction.atomic
 def message_reply(
     *,
     conversation: Conversation,
@@ -312,33 +316,34 @@ def message_reply(
     from storedesk.conversations.tasks import message_deliver_task
 
     attachments_validate(content.files)
-    delivery_status = DeliveryStatus.SENT if delivered else DeliveryStatus.QUEUED
-    steady = None
-    if not signed and not content.cc:
-        steady = reply_steady_advance(conversation, author_id=author.pk, status=status_after)
-    if steady is not None:
-        conversation = steady
-        message = _message_create(
-            conversation=conversation,
-            kind=MessageKind.OUTBOUND,
-            content=content,
-            author_user=author,
-            delivery_status=delivery_status,
-            sequence=conversation.last_sequence,
-        )
-    else:
-        conversation, message = _reply_general(
-            conversation,
-            author=author,
-            content=content,
-            status_after=status_after,
-            delivery_status=delivery_status,
-            signed=signed,
-        )
-    conversation_publish_update(conversation=conversation, fields=list(REPLY_FIELDS))
-    if not delivered:
-        enqueue_on_commit(message_deliver_task, message.pk)
-    return message
+    with transaction.atomic(savepoint=False):  # see WHOLE
+        delivery_status = DeliveryStatus.SENT if delivered else DeliveryStatus.QUEUED
+        steady = None
+        if not signed and not content.cc:
+            steady = reply_steady_advance(conversation, author_id=author.pk, status=status_after)
+        if steady is not None:
+            conversation = steady
+            message = _message_create(
+                conversation=conversation,
+                kind=MessageKind.OUTBOUND,
+                content=content,
+                author_user=author,
+                delivery_status=delivery_status,
+                sequence=conversation.last_sequence,
+            )
+        else:
+            conversation, message = _reply_general(
+                conversation,
+                author=author,
+                content=content,
+                status_after=status_after,
+                delivery_status=delivery_status,
+                signed=signed,
+            )
+        conversation_publish_update(conversation=conversation, fields=list(REPLY_FIELDS))
+        if not delivered:
+            enqueue_on_commit(message_deliver_task, message.pk)
+        return message
 
 
 # What a reply may change of its conversation (published as conversation.updated).

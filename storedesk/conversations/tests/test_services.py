@@ -219,6 +219,30 @@ def test_bad_attachment_is_refused_and_nothing_is_written(
     assert Conversation.objects.count() == 0
 
 
+@pytest.mark.parametrize("writer", ["reply", "receive"])
+def test_a_refused_file_leaves_the_callers_transaction_usable(
+    email_inbox: Inbox, customer: Customer, agent: User, writer: str
+) -> None:
+    """Replying and receiving take no savepoint of their own; they refuse before writing.
+
+    The test runs inside a transaction (pytest-django), as the chat and intake callers do.
+    """
+    conversation = create_conversation(inbox=email_inbox, customer=customer)
+    content = MessageContent(text="t", files=[SimpleUploadedFile("virus.exe", b"x")])
+
+    def write() -> object:
+        if writer == "reply":
+            return message_reply(conversation=conversation, author=agent, content=content)
+        return message_receive(conversation=conversation, customer=customer, content=content)
+
+    with pytest.raises(ValidationError):
+        write()
+
+    assert Message.objects.filter(conversation=conversation).count() == 1
+    message_receive(conversation=conversation, customer=customer, content=MessageContent("ok"))
+    assert Message.objects.filter(conversation=conversation).count() == 2
+
+
 @pytest.mark.parametrize(
     "status", [ConversationStatus.PENDING, ConversationStatus.ON_HOLD, ConversationStatus.SOLVED]
 )
