@@ -31,6 +31,7 @@ from django.db.models import Count
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from storedesk.conversations.services.messages import conversation_openers_lock
 from storedesk.customers.models import CustomerIdentity
 from storedesk.customers.selectors import email_identities_read
 from storedesk.inboxes.models import Inbox, InboxAddress
@@ -49,7 +50,12 @@ class IntakeCache:
     recent_replies: dict[str, int] = field(default_factory=dict)
 
     def senders_read(self, addresses: Iterable[str]) -> None:
-        """Read the identities and recent acknowledgement counts of these senders."""
+        """Read the identities and recent acknowledgement counts of these senders.
+
+        The openers' lock comes first, so no other transaction adds an acknowledgement
+        before this one commits: the counts stay exact for the whole batch.
+        """
+        conversation_openers_lock()
         self.identities = email_identities_read(addresses)
         since = timezone.now() - timedelta(seconds=settings.AUTO_REPLY_WINDOW_SECONDS)
         counts = (

@@ -74,6 +74,14 @@ def _number_take_next() -> int:
     return number
 
 
+def conversation_openers_lock() -> None:
+    """Take the conversation counter's row lock until commit, as every opener does first:
+    openers elsewhere (and what they count meanwhile, such as acknowledgements) wait for
+    this transaction. A no-op on SQLite, whose IMMEDIATE transactions already serialise
+    writers."""
+    list(ConversationCounter.objects.select_for_update().filter(pk=1).values_list("pk"))
+
+
 def _search_header(subject: str, customer: Customer, address: str = "") -> str:
     """What search finds a conversation by besides its messages' text (Message.search_header):
     the subject, the customer's name and the address they wrote from (else their first)."""

@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Callable
+
 import pytest
+from django import db
 from django.db import DatabaseError, connection
 from django.test import override_settings
 from django.test.utils import CaptureQueriesContext
@@ -101,3 +106,46 @@ def test_the_rate_limit_counts_acknowledgements_stored_before_the_batch(
         recipient_key="kim@example.com", kind=OutboundKind.AUTO_REPLY
     )
     assert acknowledged.count() == 2
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="needs concurrent writers (SQLite's IMMEDIATE transactions serialise batches whole)",
+)
+@override_settings(AUTO_REPLY_LIMIT=1)
+def test_a_batch_counts_the_acknowledgement_another_batch_commits_while_it_starts(
+    email_inbox: Inbox,
+) -> None:
+    """The senders' counts are read under the openers' lock, so they cannot go stale."""
+    first_holds, first_may_commit = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        first_holds.set()
+        first_may_commit.wait(10)
+
+    def run(target: Callable[[], object]) -> threading.Thread:
+        def body() -> None:
+            try:
+                target()
+            finally:
+                db.connection.close()
+
+        thread = threading.Thread(target=body)
+        thread.start()
+        return thread
+
+    first = run(lambda: raw_emails_take_in(
+        mails=[InboundMail(make_raw_email(subject="First"), ["support@shop.example"])],
+        source=IntakeSource.IMAP,
+        before_commit=hold,
+    ))
+    assert first_holds.wait(10)
+    second = run(lambda: take_in(make_raw_email(subject="Second")))
+    time.sleep(0.5)  # the second batch reaches its read of the counts and waits there
+    first_may_commit.set()
+    first.join(20)
+    second.join(20)
+
+    assert Conversation.objects.count() == 2
+    assert OutboundEmail.objects.filter(kind=OutboundKind.AUTO_REPLY).count() == 1
