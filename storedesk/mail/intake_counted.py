@@ -31,6 +31,7 @@ from storedesk.conversations.services.deferred import inserts_deferred
 from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.mail.enums import RawEmailState
+from storedesk.mail.identify import from_address_scan
 from storedesk.mail.intake import (
     Stored,
     raw_email_process,
@@ -92,7 +93,12 @@ def _process_together(raw_emails: Sequence[RawEmail]) -> None:
     from storedesk.mail.tasks import raw_email_process_task
 
     try:
-        with transaction.atomic(durable=True), intake_cache_open(), live_updates_coalesced():
+        with (
+            transaction.atomic(durable=True),
+            intake_cache_open() as cache,
+            live_updates_coalesced(),
+        ):
+            cache.senders_read(from_address_scan(bytes(r.raw)) for r in raw_emails)
             for raw_email in raw_emails:
                 try:
                     with transaction.atomic(), inserts_deferred():

@@ -78,7 +78,7 @@ def conversation_openers_lock() -> None:
     """Take the conversation counter's row lock until commit, as every opener does first:
     openers elsewhere (and what they count meanwhile, such as acknowledgements) wait for
     this transaction. A no-op on SQLite, whose IMMEDIATE transactions already serialise
-    writers."""
+    writers. The row is migration 0003's (a flushed test database has none: no lock)."""
     list(ConversationCounter.objects.select_for_update().filter(pk=1).values_list("pk"))
 
 
