@@ -63,6 +63,7 @@ def test_a_chat_line_after_the_first_is_one_update_and_the_insert(
 
     writes = [s for s in sql if s.split(None, 1)[0] in ("UPDATE", "INSERT", "SELECT")]
     assert [s.split(None, 1)[0] for s in writes] == ["UPDATE", "INSERT"], sql
+    assert not [s for s in sql if s.startswith("SAVEPOINT")], sql  # none inside the caller's
     after = Conversation.objects.get(pk=conversation.pk)
     second = Message.objects.get(conversation=conversation, text="Let me look at your order.")
     assert second.sequence == before.last_sequence + 1 == after.last_sequence
