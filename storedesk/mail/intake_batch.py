@@ -59,9 +59,9 @@ def raw_emails_take_in(
     Caches per batch what every mail reads (intake_cache; the senders with one query),
     writes the rows nobody reads back before commit (events, requesters,
     acknowledgements) with one INSERT per table (`inserts_deferred`), and sends live
-    updates once at commit. Holds the database's
-    write lock (SQLite) and the conversation counter's row lock until the batch commits,
-    so callers keep batches short (IMAP 50 mails, import 100).
+    updates once at commit. Holds the database's write lock (SQLite) and the conversation
+    counter's row lock from its start until it commits, so callers keep batches short
+    (IMAP 50 mails, import 100).
     Returns one Stored per mail, in order.
     """
     with (
