@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,9 +14,9 @@ from storedesk.chat.consumers.base import (
     CLOSE_UNAUTHENTICATED,
     Handler,
     JsonFrames,
+    OrderedWrites,
     count_of,
     db,
-    db_write,
     text_of,
 )
 from storedesk.chat.errors import ChatError
@@ -31,6 +31,7 @@ from storedesk.chat.selectors import (
     chat_state,
 )
 from storedesk.chat.services import (
+    SendResult,
     agent_availability_set,
     chat_end,
     chat_message_send_agent,
@@ -83,6 +84,7 @@ class ChatAgentConsumer(JsonFrames):
 
     agent: User
     watching: dict[int, _Watched]
+    writes: OrderedWrites
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -90,7 +92,7 @@ class ChatAgentConsumer(JsonFrames):
         if user is None or not user.is_authenticated or not user.is_active:
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
-        self.agent, self.watching = user, {}
+        self.agent, self.watching, self.writes = user, {}, OrderedWrites()
         for group in await db(_agent_groups)(user):
             await self.join(group)
         hello = await db(_agent_hello)(user)
@@ -169,8 +171,9 @@ class ChatAgentConsumer(JsonFrames):
         watched.last_sent = entry["sequence"]
 
     async def on_send(self, content: Mapping[str, Any]) -> None:
+        """Queues the write and goes on to the next frame; the ack follows the commit."""
         chat = await self.chat_for(content)
-        result = await db_write(
+        written = self.writes.start(
             chat_message_send_agent,
             chat=chat,
             agent=self.agent,
@@ -178,6 +181,12 @@ class ChatAgentConsumer(JsonFrames):
             client_id=text_of(content.get("client_id")),
             is_note=content.get("note") is True,
         )
+        self.answer_later(content, self.ack(chat, content, written))
+
+    async def ack(
+        self, chat: Chat, content: Mapping[str, Any], written: Awaitable[SendResult]
+    ) -> None:
+        result = await written
         await self.send_json(
             {
                 "type": "ack",

@@ -108,12 +108,13 @@ class _WriteBatcher:
         self.waiting: list[tuple[Callable[[], Any], asyncio.Future[Any]]] = []
         self.writer: asyncio.Task[None] | None = None  # held: the loop keeps tasks weakly
 
-    async def write(self, call: Callable[[], R]) -> R:
+    def enqueue(self, call: Callable[[], R]) -> asyncio.Future[R]:
+        """`call` queued for the next batch (batches keep the order of the queue)."""
         future: asyncio.Future[R] = asyncio.get_running_loop().create_future()
         self.waiting.append((call, future))
         if self.writer is None:
             self.writer = asyncio.get_running_loop().create_task(self._drain())
-        return await future
+        return future
 
     async def _drain(self) -> None:
         try:
@@ -141,13 +142,50 @@ _batchers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _WriteBatcher] =
 )
 
 
+def _batcher() -> _WriteBatcher:
+    return _batchers.setdefault(asyncio.get_running_loop(), _WriteBatcher())
+
+
 async def db_write(func: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> R:
     """db(func)(...) for a message write: on SQLite batched with the other sockets' writes
     (_WriteBatcher), on PostgreSQL on the thread pool like every other call."""
     if connection.vendor != "sqlite":
         return await db(func)(*args, **kwargs)
-    batcher = _batchers.setdefault(asyncio.get_running_loop(), _WriteBatcher())
-    return await batcher.write(functools.partial(func, *args, **kwargs))
+    return await _batcher().enqueue(functools.partial(func, *args, **kwargs))
+
+
+class OrderedWrites:
+    """One socket's message writes, committed in the order of its frames, without the socket
+    waiting for each commit before it reads its next frame.
+
+    A socket handles one frame at a time. Had each send waited for its commit, an agent
+    typing in several chats would have at most one line in each batch, and lines sent
+    faster than a batch commits (bench/chat.py: 10 agents, 50 lines a second each) would
+    queue up behind one another. Instead a write is queued at once and the socket goes on;
+    whoever asked is answered when it commits. The order holds because the write is queued
+    before `start` returns: on SQLite the batcher's queue is in that order (a batch writes
+    in queue order), on PostgreSQL each write begins once the socket's previous one ended.
+    """
+
+    def __init__(self) -> None:
+        self.previous: asyncio.Future[Any] | None = None
+
+    def start(self, func: Callable[P, R], /, *args: P.args, **kwargs: P.kwargs) -> Awaitable[R]:
+        call = functools.partial(func, *args, **kwargs)
+        if connection.vendor == "sqlite":
+            return _batcher().enqueue(call)
+        previous = self.previous
+
+        async def after_previous() -> R:
+            if previous is not None:
+                await asyncio.wait([previous])  # its outcome is its own sender's business
+            return await db(call)()
+
+        self.previous = written = asyncio.ensure_future(after_previous())
+        # Retrieved here, so an outcome nobody awaits (the socket closed) logs nothing.
+        written.add_done_callback(lambda done: done.cancelled() or done.exception())
+        # A closing socket cancels its answers, not the writes (the batcher's too go on).
+        return asyncio.shield(written)
 
 
 def count_of(value: object) -> int | None:
@@ -177,6 +215,10 @@ def scope_own_origin(scope: Mapping[str, Any]) -> str:
 class JsonFrames(TolerantJsonConsumer):
     """Frame parsing, error frames and group bookkeeping shared by both sockets."""
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.answering: set[asyncio.Task[None]] = set()
+
     def handlers(self) -> dict[str, Handler]:
         raise NotImplementedError
 
@@ -186,14 +228,29 @@ class JsonFrames(TolerantJsonConsumer):
         if handler is None:
             await self.send_error("invalid", kind)
             return
+        await self.answered(content, handler(content))
+
+    async def answered(self, content: Mapping[str, Any], work: Awaitable[None]) -> None:
+        """`work` for the frame `content`, its refusal sent back as an error frame."""
+        kind = content.get("type")
         try:
-            await handler(content)
+            await work
         except ChatError as error:
             await self.send_error(
                 error.code, kind, message=error.message, client_id=content.get("client_id")
             )
         except Http404:
             await self.send_error("forbidden", kind)
+
+    def answer_later(self, content: Mapping[str, Any], work: Awaitable[None]) -> None:
+        """answered(...) without holding up the next frame; dropped if the socket closes."""
+        task = asyncio.ensure_future(self.answered(content, work))
+        self.answering.add(task)  # held: the loop keeps tasks weakly
+        task.add_done_callback(self.answering.discard)
+
+    async def disconnect(self, code: int) -> None:
+        for task in getattr(self, "answering", ()):
+            task.cancel()  # the writes themselves go on; only their answers are dropped
 
     async def send_error(self, code: str, request: object, **extra: Any) -> None:
         frame = {"type": "error", "code": code, "request": request}

@@ -7,10 +7,11 @@ import pytest
 import redis
 from pytest_django.fixtures import Settings
 
-from storedesk.accounts.models import Team
+from storedesk.accounts.models import Team, User
 from storedesk.accounts.tests.factories import create_team
-from storedesk.chat.models import ChatWidget
-from storedesk.chat.tests.factories import create_widget
+from storedesk.chat.models import Chat, ChatWidget
+from storedesk.chat.services import chat_start
+from storedesk.chat.tests.factories import create_online_agent, create_visitor, create_widget
 from storedesk.inboxes.models import Inbox
 
 
@@ -23,6 +24,16 @@ def team(db: None) -> Team:
 def widget(team: Team, email_inbox: Inbox) -> ChatWidget:
     """A chat inbox of `team` whose offline messages go to `email_inbox`."""
     return create_widget(team=team, offline_inbox=email_inbox)
+
+
+@pytest.fixture
+def agent(team: Team) -> User:
+    return create_online_agent(team, capacity=3, username="anna")
+
+
+@pytest.fixture
+def chat(widget: ChatWidget, agent: User) -> Chat:
+    return chat_start(session=create_visitor(widget), text="Where is my order?", client_id="first")
 
 
 REDIS_TEST_URL = "redis://127.0.0.1:6379/1"

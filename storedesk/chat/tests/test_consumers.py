@@ -40,16 +40,6 @@ TIMEOUT = 5
 QUIET = 1.0
 
 
-@pytest.fixture
-def agent(team: Team) -> User:
-    return create_online_agent(team, capacity=3, username="anna")
-
-
-@pytest.fixture
-def chat(widget: ChatWidget, agent: User) -> Chat:
-    return chat_start(session=create_visitor(widget), text="Where is my order?", client_id="first")
-
-
 def _origin(origin: str) -> list[tuple[bytes, bytes]]:
     return [(b"origin", origin.encode())]
 

@@ -8,26 +8,15 @@ import asyncio
 import pytest
 from channels.db import database_sync_to_async
 
-from storedesk.accounts.models import Team, User
+from storedesk.accounts.models import User
 from storedesk.chat.consumers.base import db_write
 from storedesk.chat.errors import ChatError
-from storedesk.chat.models import Chat, ChatWidget
-from storedesk.chat.services import SendResult, chat_message_send_agent, chat_start
-from storedesk.chat.tests.factories import create_online_agent, create_visitor
+from storedesk.chat.models import Chat
+from storedesk.chat.services import SendResult, chat_message_send_agent
 from storedesk.conversations.models import Message
 from storedesk.core.tests.websockets import run
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def agent(team: Team) -> User:
-    return create_online_agent(team, capacity=3, username="anna")
-
-
-@pytest.fixture
-def chat(widget: ChatWidget, agent: User) -> Chat:
-    return chat_start(session=create_visitor(widget), text="Where is my order?", client_id="first")
 
 
 def _loaded(chat: Chat) -> Chat:
