@@ -238,7 +238,9 @@ def chat_message_send_visitor(
     content = MessageContent(
         text=text_clean(text, widget=chat.widget, files=files), files=files, client_id=stored_id
     )
-    with transaction.atomic(), live_updates_coalesced():
+    # No savepoint of its own inside a caller's transaction (a batch of chat writes gives
+    # each one a savepoint): conversations.services.messages, WHOLE.
+    with transaction.atomic(savepoint=False), live_updates_coalesced():
         announce = realtime.entry_announce(chat.pk)
         message, created = message_receive_once(
             conversation=chat.conversation, customer=chat.conversation.customer, content=content
@@ -273,7 +275,9 @@ def chat_message_send_agent(
     content = MessageContent(
         text=text_clean(text, widget=chat.widget, files=files), files=files, client_id=stored_id
     )
-    with transaction.atomic(), live_updates_coalesced():
+    # No savepoint of its own inside a caller's transaction (a batch of chat writes gives
+    # each one a savepoint): conversations.services.messages, WHOLE.
+    with transaction.atomic(savepoint=False), live_updates_coalesced():
         announce = realtime.entry_announce(chat.pk)
         try:
             # The unique client id decides whether this is a retry (no SELECT first).

@@ -1,0 +1,74 @@
+"""row_insert writes the row Model.objects.create would, and refuses what the database
+refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.db import IntegrityError, transaction
+from django.forms.models import model_to_dict
+
+from storedesk.conversations.enums import MessageKind
+from storedesk.conversations.models import Conversation, Message
+from storedesk.conversations.tests.factories import create_conversation
+from storedesk.core.inserts import has_save_receivers, row_insert
+
+pytestmark = pytest.mark.django_db
+
+# The models written with row_insert (it skips save signals, so none may have receivers).
+ROW_INSERT_MODELS = [Message]
+
+
+def _fields(conversation: Conversation, sequence: int, **overrides: Any) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "conversation": conversation,
+        "sequence": sequence,
+        "kind": MessageKind.NOTE,
+        "text": "Täckt: 漢字 \\ back\\slash",
+        "cc": ["a@shop.example"],
+        "channel_metadata": {"widget": {"page": "/cart"}},
+        "client_id": f"c-{sequence}",
+    }
+    return fields | overrides
+
+
+def _stored(message: Message) -> dict[str, Any]:
+    fresh = Message.objects.get(pk=message.pk)
+    fields = model_to_dict(fresh, exclude=["id", "sequence", "client_id"])
+    return fields | {"timestamps": _stored_times(fresh)}
+
+
+def _stored_times(message: Message) -> tuple[Any, Any]:
+    fresh = Message.objects.get(pk=message.pk)
+    assert fresh.created_at is not None
+    return fresh.created_at, fresh.updated_at
+
+
+def test_row_insert_stores_what_create_stores() -> None:
+    conversation = create_conversation()
+    created = Message.objects.create(**_fields(conversation, 100))
+    inserted = row_insert(Message(**_fields(conversation, 101)))
+
+    assert inserted.pk is not None
+    assert inserted.pk != created.pk
+    assert not inserted._state.adding
+    created_row, inserted_row = _stored(created), _stored(inserted)
+    assert created_row.pop("timestamps") <= inserted_row.pop("timestamps")
+    assert inserted_row == created_row
+    # auto_now_add and auto_now were set on the instance, as save() sets them.
+    assert (inserted.created_at, inserted.updated_at) == _stored_times(inserted)
+
+
+def test_row_insert_raises_the_databases_integrity_error() -> None:
+    conversation = create_conversation()
+    row_insert(Message(**_fields(conversation, 100)))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        row_insert(Message(**_fields(conversation, 100, client_id="other")))  # the same sequence
+    assert Message.objects.filter(conversation=conversation, sequence=100).count() == 1
+
+
+@pytest.mark.parametrize("model", ROW_INSERT_MODELS)
+def test_models_written_with_row_insert_have_no_save_receivers(model: type) -> None:
+    assert not has_save_receivers(model)
