@@ -232,15 +232,14 @@ class JsonFrames(TolerantJsonConsumer):
 
     async def answered(self, content: Mapping[str, Any], work: Awaitable[None]) -> None:
         """`work` for the frame `content`, its refusal sent back as an error frame."""
-        kind = content.get("type")
+        # Which line and chat it was, so the page can mark it and stop retrying it.
+        about = {"client_id": content.get("client_id"), "conversation": content.get("conversation")}
         try:
             await work
         except ChatError as error:
-            await self.send_error(
-                error.code, kind, message=error.message, client_id=content.get("client_id")
-            )
+            await self.send_error(error.code, content.get("type"), message=error.message, **about)
         except Http404:
-            await self.send_error("forbidden", kind)
+            await self.send_error("forbidden", content.get("type"), **about)
 
     def answer_later(self, content: Mapping[str, Any], work: Awaitable[None]) -> None:
         """answered(...) without holding up the next frame; dropped if the socket closes."""
