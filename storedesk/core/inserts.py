@@ -8,9 +8,10 @@ SQLite that compilation was about a fifth of a chat line's time on the database 
 prepares the values exactly as Django's compiler does (`pre_save` and `get_db_prep_save` of
 each field), so defaults, auto_now and JSON adaptation behave the same.
 
-What it leaves out, so it is only for models that need none of it: pre_save and post_save
-signals (none is connected for the models that use it; tests check that), multi-table
-inheritance, database defaults and expressions as values.
+What it leaves out, so it is only for models that need none of it: an overridden save(),
+pre_save and post_save receivers (it refuses a model that has either), multi-table
+inheritance, database defaults and expressions as values. Used for messages, conversations,
+customers and their email identities, raw emails and their deliveries, and outbound mail.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ M = TypeVar("M", bound=models.Model)
 def row_insert(row: M) -> M:
     """Insert `row` (a new instance), set its primary key and mark it saved; returns it."""
     model = type(row)
+    if model.save is not models.Model.save or _has_save_receivers(model):
+        raise TypeError(f"{model._meta.label} has save logic that row_insert would skip")
     alias = router.db_for_write(model, instance=row)
     connection = connections[alias]
     fields, sql = _statement(model, alias)
@@ -39,7 +42,7 @@ def row_insert(row: M) -> M:
     return row
 
 
-def has_save_receivers(model: type[models.Model]) -> bool:
+def _has_save_receivers(model: type[models.Model]) -> bool:
     """Whether a pre_save or post_save receiver would miss rows that row_insert writes."""
     return pre_save.has_listeners(model) or post_save.has_listeners(model)
 

@@ -11,6 +11,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from storedesk.core.inserts import row_insert
 from storedesk.customers.enums import IdentityKind
 from storedesk.customers.models import Customer, CustomerIdentity, MagicLink
 
@@ -71,13 +72,15 @@ def _email_identity_create(value: str, name: str, language: str) -> CustomerIden
     """A new customer with this identity; the identity's unique constraint decides a race."""
     try:
         with transaction.atomic():
-            customer = Customer.objects.create(
-                name=name.strip(),
-                language=language,
-                avatar_color=AVATAR_COLORS[sum(map(ord, value)) % len(AVATAR_COLORS)],
+            customer = row_insert(
+                Customer(
+                    name=name.strip(),
+                    language=language,
+                    avatar_color=AVATAR_COLORS[sum(map(ord, value)) % len(AVATAR_COLORS)],
+                )
             )
-            return CustomerIdentity.objects.create(
-                customer=customer, kind=IdentityKind.EMAIL, value=value
+            return row_insert(
+                CustomerIdentity(customer=customer, kind=IdentityKind.EMAIL, value=value)
             )
     except IntegrityError:
         return CustomerIdentity.objects.select_related("customer").get(

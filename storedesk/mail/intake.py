@@ -40,6 +40,7 @@ from storedesk.conversations.services.messages import (
     conversation_open_with_message,
     message_receive,
 )
+from storedesk.core.inserts import row_insert
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.customers.models import Customer
 from storedesk.customers.services import customer_email_arrived
@@ -151,13 +152,15 @@ def _raw_email_insert(
     key = dedupe_key_for(raw, message_id)
     try:
         with transaction.atomic():
-            raw_email = RawEmail.objects.create(
-                dedupe_key=key,
-                header_message_id=message_id[:998],
-                raw=raw,
-                size=len(raw),
-                source=source,
-                envelope_from=envelope_from[:998],
+            raw_email = row_insert(
+                RawEmail(
+                    dedupe_key=key,
+                    header_message_id=message_id[:998],
+                    raw=raw,
+                    size=len(raw),
+                    source=source,
+                    envelope_from=envelope_from[:998],
+                )
             )
             return raw_email, True
     except IntegrityError:
@@ -171,8 +174,10 @@ def _deliveries_insert(raw_email: RawEmail, inboxes: dict[int, str]) -> list[Raw
     for inbox_id, recipient in inboxes.items():
         try:
             with transaction.atomic():
-                delivery = RawEmailDelivery.objects.create(
-                    raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320]
+                delivery = row_insert(
+                    RawEmailDelivery(
+                        raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320]
+                    )
                 )
         except IntegrityError:
             continue  # the same mail reached this inbox before

@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from storedesk.conversations.models import Conversation, Message
+from storedesk.core.inserts import row_insert
 from storedesk.core.mail import OutboundAttachment, OutboundMail
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.mail.enums import OutboundKind
@@ -179,16 +180,18 @@ def _outbound_create(
 ) -> OutboundEmail:
     message_id = message_id_make()
     recipients = draft.envelope_recipients()
-    return OutboundEmail.objects.create(
-        kind=draft.kind,
-        message=message,
-        conversation=conversation,
-        header_message_id=message_id,
-        mail_from=parseaddr(draft.mail_from)[1],
-        recipients=recipients,
-        recipient_key=recipients[0].lower() if recipients else "",
-        raw=mime_build(draft, message_id=message_id),
-        next_attempt_at=now,
+    return row_insert(
+        OutboundEmail(
+            kind=draft.kind,
+            message=message,
+            conversation=conversation,
+            header_message_id=message_id,
+            mail_from=parseaddr(draft.mail_from)[1],
+            recipients=recipients,
+            recipient_key=recipients[0].lower() if recipients else "",
+            raw=mime_build(draft, message_id=message_id),
+            next_attempt_at=now,
+        )
     )
 
 

@@ -170,23 +170,25 @@ def conversation_open_with_message(
         now = timezone.now()
         status = ConversationStatus.SPAM if customer.is_blocked else ConversationStatus.NEW
         subject = subject.strip()[:500]
-        conversation = Conversation.objects.create(
-            number=_number_take_next(),
-            brand_id=inbox.brand_id,
-            inbox=inbox,
-            channel=inbox.channel,
-            customer=customer,
-            subject=subject,
-            status=status,
-            status_before_removal=ConversationStatus.NEW if customer.is_blocked else "",
-            team_id=inbox.team_id,
-            language=language or customer.language,
-            last_message_at=now,
-            last_customer_message_at=now,
-            waiting_since=now,
-            message_count=1,
-            # The CREATED event and the first message; nobody else sees the row before commit.
-            last_sequence=OPENING_SEQUENCES,
+        conversation = row_insert(
+            Conversation(
+                number=_number_take_next(),
+                brand_id=inbox.brand_id,
+                inbox=inbox,
+                channel=inbox.channel,
+                customer=customer,
+                subject=subject,
+                status=status,
+                status_before_removal=ConversationStatus.NEW if customer.is_blocked else "",
+                team_id=inbox.team_id,
+                language=language or customer.language,
+                last_message_at=now,
+                last_customer_message_at=now,
+                waiting_since=now,
+                message_count=1,
+                # The CREATED event and the first message; nobody else sees the row before commit.
+                last_sequence=OPENING_SEQUENCES,
+            )
         )
         if Inbox.brand.is_cached(inbox):
             conversation.brand = inbox.brand  # spares callers (auto-replies) a query

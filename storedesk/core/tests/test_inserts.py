@@ -7,17 +7,15 @@ from typing import Any
 
 import pytest
 from django.db import IntegrityError, transaction
+from django.db.models.signals import post_save
 from django.forms.models import model_to_dict
 
 from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.tests.factories import create_conversation
-from storedesk.core.inserts import has_save_receivers, row_insert
+from storedesk.core.inserts import row_insert
 
 pytestmark = pytest.mark.django_db
-
-# The models written with row_insert (it skips save signals, so none may have receivers).
-ROW_INSERT_MODELS = [Message]
 
 
 def _fields(conversation: Conversation, sequence: int, **overrides: Any) -> dict[str, Any]:
@@ -69,6 +67,20 @@ def test_row_insert_raises_the_databases_integrity_error() -> None:
     assert Message.objects.filter(conversation=conversation, sequence=100).count() == 1
 
 
-@pytest.mark.parametrize("model", ROW_INSERT_MODELS)
-def test_models_written_with_row_insert_have_no_save_receivers(model: type) -> None:
-    assert not has_save_receivers(model)
+def test_row_insert_refuses_a_model_with_save_logic(monkeypatch: pytest.MonkeyPatch) -> None:
+    conversation = create_conversation()
+
+    def receiver(**kwargs: Any) -> None:
+        raise AssertionError("not reached")
+
+    post_save.connect(receiver, sender=Message)
+    try:
+        with pytest.raises(TypeError, match="save logic"):
+            row_insert(Message(**_fields(conversation, 100)))
+    finally:
+        post_save.disconnect(receiver, sender=Message)
+
+    monkeypatch.setattr(Message, "save", lambda self, *args, **kwargs: None)
+    with pytest.raises(TypeError, match="save logic"):
+        row_insert(Message(**_fields(conversation, 101)))
+    assert not Message.objects.filter(conversation=conversation, sequence__gte=100).exists()
