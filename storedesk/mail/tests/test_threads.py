@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from storedesk.accounts.models import User
 from storedesk.brands.tests.factories import create_brand
@@ -173,3 +175,25 @@ def test_reply_copied_to_a_second_inbox_gives_that_inbox_its_own_conversation(
 
     assert conversation.messages.count() == 2
     assert Conversation.objects.filter(inbox=sales).count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_lookups_by_message_id_read_no_conversations_by_brand(conversation: Conversation) -> None:
+    """Without statistics (a busy table before autovacuum's analyze), PostgreSQL drove a join
+    filtered by brand from the brand's conversations: every reply read all of them."""
+    for _ in range(20):
+        create_outbound_email(conversation=create_conversation(inbox=conversation.inbox))
+    outbound = create_outbound_email(conversation=conversation)
+    parsed = parse_email(make_raw_email(in_reply_to=outbound.header_message_id))
+    stranger = create_customer()
+
+    with CaptureQueriesContext(connection) as queries:
+        found = thread_find(parsed=parsed, inbox=conversation.inbox, customer=stranger)
+
+    assert found == conversation
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            assert query["sql"].startswith("SELECT")  # thread_find only reads
+            cursor.execute(f"EXPLAIN {query['sql']}")  # the SQL as sent, literals inlined
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "(brand_id =" not in plan, (query["sql"], plan)
