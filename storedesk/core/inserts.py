@@ -9,8 +9,8 @@ prepares the values exactly as Django's compiler does (`pre_save` and `get_db_pr
 each field), so defaults, auto_now and JSON adaptation behave the same.
 
 What it leaves out, so it is only for models that need none of it: an overridden save(),
-pre_save and post_save receivers (it refuses a model that has either), multi-table
-inheritance, database defaults and expressions as values. Used for messages, conversations,
+pre_save and post_save receivers and multi-table inheritance (it refuses a model with any
+of these), database defaults and expressions as values. Used for messages, conversations,
 customers and their email identities, raw emails and their deliveries, and outbound mail.
 """
 
@@ -28,8 +28,8 @@ M = TypeVar("M", bound=models.Model)
 def row_insert(row: M) -> M:
     """Insert `row` (a new instance), set its primary key and mark it saved; returns it."""
     model = type(row)
-    if model.save is not models.Model.save or _has_save_receivers(model):
-        raise TypeError(f"{model._meta.label} has save logic that row_insert would skip")
+    if model.save is not models.Model.save or model._meta.parents or _has_save_receivers(model):
+        raise TypeError(f"{model._meta.label}: row_insert would skip its save logic or parents")
     alias = router.db_for_write(model, instance=row)
     connection = connections[alias]
     fields, sql = _statement(model, alias)

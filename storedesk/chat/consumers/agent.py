@@ -190,9 +190,9 @@ class ChatAgentConsumer(JsonFrames):
             client_id=text_of(content.get("client_id")),
             is_note=content.get("note") is True,
         )
-        self.answer_later(content, self.ack(chat, content, written))
+        self.answer_later(content, self._ack_when_written(chat, content, written))
 
-    async def ack(
+    async def _ack_when_written(
         self, chat: Chat, content: Mapping[str, Any], written: Awaitable[SendResult]
     ) -> None:
         result = await written

@@ -248,7 +248,7 @@ class JsonFrames(TolerantJsonConsumer):
         task.add_done_callback(self.answering.discard)
 
     async def disconnect(self, code: int) -> None:
-        for task in getattr(self, "answering", ()):
+        for task in self.answering:
             task.cancel()  # the writes themselves go on; only their answers are dropped
 
     async def send_error(self, code: str, request: object, **extra: Any) -> None:
