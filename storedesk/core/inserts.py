@@ -12,6 +12,11 @@ What it leaves out, so it is only for models that need none of it: an overridden
 pre_save and post_save receivers and multi-table inheritance (it refuses a model with any
 of these), database defaults and expressions as values. Used for messages, conversations,
 customers and their email identities, raw emails and their deliveries, and outbound mail.
+
+`row_insert_unless_taken` is the same INSERT with ON CONFLICT DO NOTHING on one unique
+constraint: where a duplicate is expected (mail stored twice, a customer created by two
+mails at once), the constraint still decides, and no savepoint is needed to recover from
+its IntegrityError (a SAVEPOINT and a RELEASE per mail in intake).
 """
 
 from __future__ import annotations
@@ -27,16 +32,34 @@ M = TypeVar("M", bound=models.Model)
 
 def row_insert(row: M) -> M:
     """Insert `row` (a new instance), set its primary key and mark it saved; returns it."""
+    inserted = _insert(row, unique=())
+    assert inserted is not None  # noqa: S101 (no ON CONFLICT clause: a conflict raises)
+    return inserted
+
+
+def row_insert_unless_taken(row: M, *, unique: tuple[str, ...]) -> M | None:
+    """row_insert, or None (nothing written, `row` unsaved) when a row with the same values
+    in `unique`, the fields of one of the model's unique constraints, exists.
+
+    On PostgreSQL a conflict with a row another transaction has not committed yet waits for
+    it, as the IntegrityError would: a None means the other row is there to be read.
+    """
+    return _insert(row, unique=unique)
+
+
+def _insert(row: M, *, unique: tuple[str, ...]) -> M | None:
     model = type(row)
     if model.save is not models.Model.save or model._meta.parents or _has_save_receivers(model):
         raise TypeError(f"{model._meta.label}: row_insert would skip its save logic or parents")
     alias = router.db_for_write(model, instance=row)
     connection = connections[alias]
-    fields, sql = _statement(model, alias)
+    fields, sql = _statement(model, alias, unique)
     params = [field.get_db_prep_save(field.pre_save(row, True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         returned = cursor.fetchone()
+    if returned is None:
+        return None
     row.pk = returned[0]
     row._state.adding, row._state.db = False, alias
     return row
@@ -48,7 +71,9 @@ def _has_save_receivers(model: type[models.Model]) -> bool:
 
 
 @cache
-def _statement(model: type[models.Model], alias: str) -> tuple[list[models.Field], str]:  # type: ignore[type-arg]
+def _statement(
+    model: type[models.Model], alias: str, unique: tuple[str, ...]
+) -> tuple[list[models.Field], str]:  # type: ignore[type-arg]
     meta, connection = model._meta, connections[alias]
     fields = [field for field in meta.local_concrete_fields if field is not meta.auto_field]
     quote = connection.ops.quote_name
@@ -56,5 +81,13 @@ def _statement(model: type[models.Model], alias: str) -> tuple[list[models.Field
     # Identifiers quoted by the backend; the values are placeholders.
     columns = ", ".join(quote(field.column) for field in fields)
     placeholders = ", ".join(["%s"] * len(fields))
-    sql = f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) {returning}"  # noqa: S608
+    conflict = ""
+    if unique:
+        column_of = {field.name: field.column for field in fields}
+        targets = ", ".join(quote(column_of[name]) for name in unique)
+        conflict = f"ON CONFLICT ({targets}) DO NOTHING "
+    sql = (
+        f"INSERT INTO {quote(meta.db_table)} ({columns}) VALUES ({placeholders}) "  # noqa: S608
+        f"{conflict}{returning}"
+    )
     return fields, sql

@@ -29,7 +29,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, transaction
+from django.db import DatabaseError, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -40,7 +40,7 @@ from storedesk.conversations.services.messages import (
     conversation_open_with_message,
     message_receive,
 )
-from storedesk.core.inserts import row_insert
+from storedesk.core.inserts import row_insert, row_insert_unless_taken
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.customers.models import Customer
 from storedesk.customers.services import customer_email_arrived
@@ -115,11 +115,13 @@ def raw_email_store(
         raw=raw, message_id=message_id, source=source, envelope_from=envelope_from
     )
     if created:
-        # A new mail has no deliveries yet, so nothing can collide: one INSERT, no savepoints.
-        added = RawEmailDelivery.objects.bulk_create(
-            RawEmailDelivery(raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320])
+        # A new mail has no deliveries yet, so nothing can collide.
+        added = [
+            row_insert(
+                RawEmailDelivery(raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320])
+            )
             for inbox_id, recipient in inboxes.items()
-        )
+        ]
     else:
         added = _deliveries_insert(raw_email, inboxes)
     if added and not created and raw_email.state == RawEmailState.PROCESSED:
@@ -150,39 +152,35 @@ def _raw_email_insert(
     *, raw: bytes, message_id: str, source: str, envelope_from: str
 ) -> tuple[RawEmail, bool]:
     key = dedupe_key_for(raw, message_id)
-    try:
-        with transaction.atomic():
-            raw_email = row_insert(
-                RawEmail(
-                    dedupe_key=key,
-                    header_message_id=message_id[:998],
-                    raw=raw,
-                    size=len(raw),
-                    source=source,
-                    envelope_from=envelope_from[:998],
-                )
-            )
-            return raw_email, True
-    except IntegrityError:
-        # The constraint said "already stored"; the winner has committed (PostgreSQL makes the
-        # loser wait for it, SQLite serialises writers), so this read finds it.
-        return RawEmail.objects.defer("raw").get(dedupe_key=key), False
+    raw_email = row_insert_unless_taken(
+        RawEmail(
+            dedupe_key=key,
+            header_message_id=message_id[:998],
+            raw=raw,
+            size=len(raw),
+            source=source,
+            envelope_from=envelope_from[:998],
+        ),
+        unique=("dedupe_key",),
+    )
+    if raw_email is not None:
+        return raw_email, True
+    # The constraint said "already stored"; the winner has committed (PostgreSQL makes the
+    # loser wait for it, SQLite serialises writers), so this read finds it.
+    return RawEmail.objects.defer("raw").get(dedupe_key=key), False
 
 
 def _deliveries_insert(raw_email: RawEmail, inboxes: dict[int, str]) -> list[RawEmailDelivery]:
-    added = []
-    for inbox_id, recipient in inboxes.items():
-        try:
-            with transaction.atomic():
-                delivery = row_insert(
-                    RawEmailDelivery(
-                        raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320]
-                    )
-                )
-        except IntegrityError:
-            continue  # the same mail reached this inbox before
-        added.append(delivery)
-    return added
+    """The deliveries of `inboxes` this mail does not have yet (the same mail may have
+    reached an inbox before)."""
+    added = [
+        row_insert_unless_taken(
+            RawEmailDelivery(raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320]),
+            unique=("raw_email", "inbox"),
+        )
+        for inbox_id, recipient in inboxes.items()
+    ]
+    return [delivery for delivery in added if delivery is not None]
 
 
 # --- step 2: processing ----------------------------------------------------------------------
@@ -317,8 +315,7 @@ def _deliveries_pending(context: _Context) -> list[int]:
     raw_email = context.raw_email
     if not raw_email.deliveries.exists():
         inboxes = _inboxes_for([*context.parsed.to, *context.parsed.cc])
-        with transaction.atomic():
-            _deliveries_insert(raw_email, inboxes)
+        _deliveries_insert(raw_email, inboxes)
         if not inboxes:
             raise Quarantine("no recipient is one of our addresses")
     return list(

@@ -13,9 +13,11 @@ from django.forms.models import model_to_dict
 from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.tests.factories import create_conversation
-from storedesk.core.inserts import row_insert
+from storedesk.core.inserts import row_insert, row_insert_unless_taken
 
 pytestmark = pytest.mark.django_db
+
+_SEQUENCE = ("conversation", "sequence")  # message_sequence_unique
 
 
 def _fields(conversation: Conversation, sequence: int, **overrides: Any) -> dict[str, Any]:
@@ -84,3 +86,31 @@ def test_row_insert_refuses_a_model_with_save_logic(monkeypatch: pytest.MonkeyPa
     with pytest.raises(TypeError, match="would skip"):
         row_insert(Message(**_fields(conversation, 101)))
     assert not Message.objects.filter(conversation=conversation, sequence__gte=100).exists()
+
+
+def test_row_insert_unless_taken_writes_nothing_over_a_taken_key() -> None:
+    conversation = create_conversation()
+    first = row_insert_unless_taken(Message(**_fields(conversation, 100)), unique=_SEQUENCE)
+    second = Message(**_fields(conversation, 100, client_id="other", text="second"))
+
+    with transaction.atomic():
+        assert row_insert_unless_taken(second, unique=_SEQUENCE) is None
+        # No error was raised, so the transaction goes on without a savepoint around it.
+        assert Message.objects.filter(conversation=conversation, sequence=100).count() == 1
+    assert first is not None
+    assert first.pk is not None
+    assert second.pk is None
+    assert second._state.adding
+    assert Message.objects.get(conversation=conversation, sequence=100).text == first.text
+
+
+def test_row_insert_unless_taken_raises_for_another_constraint() -> None:
+    conversation = create_conversation()
+    row_insert(Message(**_fields(conversation, 100)))
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        # A free sequence, but the client id is taken: only `unique` is let pass.
+        row_insert_unless_taken(
+            Message(**_fields(conversation, 101, client_id="c-100")), unique=_SEQUENCE
+        )
+    assert not Message.objects.filter(conversation=conversation, sequence=101).exists()
