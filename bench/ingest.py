@@ -303,7 +303,8 @@ def intake_batches(corpus: list[CorpusMessage], size: int, intake: PageResult) -
 def intake_single(corpus: list[CorpusMessage], intake: PageResult) -> None:
     """The SMTP receiver's way: each mail committed on its own, then processed."""
     from storedesk.mail.enums import IntakeSource
-    from storedesk.mail.intake import raw_email_process, raw_email_receive
+    from storedesk.mail.intake import raw_email_process
+    from storedesk.mail.intake_store import raw_email_receive
 
     for message in corpus:
         begin = time.perf_counter()

@@ -150,7 +150,7 @@ def devmail_loopback(*, raw: bytes, recipients: Sequence[str], envelope_from: st
     """
     # Imported here: intake imports this module to recognise probes.
     from storedesk.mail.identify import inbox_addresses_match
-    from storedesk.mail.intake import raw_email_receive
+    from storedesk.mail.intake_store import raw_email_receive
 
     ours = list(inbox_addresses_match(recipients))
     if not ours:

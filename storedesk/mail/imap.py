@@ -37,8 +37,8 @@ from storedesk.mail.imap_attempts import (
     batch_next,
     folder_state_lock,
 )
-from storedesk.mail.intake import Stored
 from storedesk.mail.intake_batch import InboundMail, raw_email_set_aside, raw_emails_take_in
+from storedesk.mail.intake_store import Stored
 from storedesk.mail.models import ImapAccount, ImapFolderState
 
 logger = logging.getLogger(__name__)

@@ -28,9 +28,9 @@ from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Message
 from storedesk.inboxes.models import InboxAddress
 from storedesk.mail.enums import IntakeSource, RawEmailKind, RawEmailState
-from storedesk.mail.intake import Stored
 from storedesk.mail.intake_batch import InboundMail
 from storedesk.mail.intake_counted import raw_emails_take_in_counted
+from storedesk.mail.intake_store import Stored
 from storedesk.mail.models import RawEmail, RawEmailDelivery
 
 MAILDIR_PARTS = ("cur", "new", "tmp")

@@ -25,7 +25,6 @@ message bounced.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -40,8 +39,7 @@ from storedesk.conversations.services.messages import (
     conversation_open_with_message,
     message_receive,
 )
-from storedesk.core.inserts import row_insert, row_insert_unless_taken
-from storedesk.core.tasks import enqueue_on_commit
+from storedesk.core.inserts import row_insert
 from storedesk.customers.models import Customer
 from storedesk.customers.services import customer_email_arrived
 from storedesk.inboxes.models import Inbox
@@ -50,13 +48,12 @@ from storedesk.mail.bounces import outbound_email_bounce_record
 from storedesk.mail.enums import RawEmailKind, RawEmailState
 from storedesk.mail.health import mailbox_probe_arrive
 from storedesk.mail.identify import (
-    dedupe_key_for,
     inbox_addresses_match,
-    message_id_scan,
 )
 from storedesk.mail.intake_attempts import attempted, raw_emails_due
 from storedesk.mail.intake_cache import intake_cache
 from storedesk.mail.intake_content import message_content
+from storedesk.mail.intake_store import deliveries_insert, inboxes_for
 from storedesk.mail.loops import Bounce, automatic_kind, bounce_details
 from storedesk.mail.mime import ParsedEmail, UnparseableEmail, parse_email
 from storedesk.mail.models import RawEmail, RawEmailDelivery
@@ -66,121 +63,6 @@ logger = logging.getLogger(__name__)
 
 # Conversations a customer message must not be appended to (it starts a new one instead).
 THREAD_CLOSED_STATUSES = frozenset({ConversationStatus.CLOSED, ConversationStatus.TRASH})
-
-
-# --- step 1: storing -------------------------------------------------------------------------
-
-
-def raw_email_receive(
-    *, raw: bytes, source: str, recipients: Sequence[str], envelope_from: str = ""
-) -> RawEmail:
-    """Store a received mail once and commit; returns the stored (or earlier) RawEmail.
-
-    Side effects: inserts a RawEmail (or finds the one the unique dedupe_key points at) and a
-    RawEmailDelivery for each of our inboxes among `recipients`; a new delivery of a processed
-    mail puts it back to RECEIVED. Enqueues `raw_email_process_task` after commit when
-    anything new was stored. Must not run inside another transaction (durable): the caller
-    acknowledges the mail on return.
-    """
-    from storedesk.mail.tasks import raw_email_process_task
-
-    with transaction.atomic(durable=True):
-        stored = raw_email_store(
-            raw=raw, source=source, recipients=recipients, envelope_from=envelope_from
-        )
-        if stored.is_new or stored.added:
-            enqueue_on_commit(raw_email_process_task, stored.raw_email.pk)
-    return stored.raw_email
-
-
-@dataclass(frozen=True)
-class Stored:
-    """What storing one mail did: its RawEmail, whether that is new, the deliveries added,
-    whether it was processed (a duplicate of finished mail is not)."""
-
-    raw_email: RawEmail
-    is_new: bool
-    added: list[RawEmailDelivery]
-    processed: bool = False
-
-
-def raw_email_store(
-    *, raw: bytes, source: str, recipients: Sequence[str], envelope_from: str
-) -> Stored:
-    """The RawEmail (new or the one stored before) and its new deliveries; no commit
-    (raw_email_receive and the batches of `storedesk.mail.intake_batch` commit)."""
-    message_id = message_id_scan(raw)
-    inboxes = _inboxes_for(recipients)
-    raw_email, created = _raw_email_insert(
-        raw=raw, message_id=message_id, source=source, envelope_from=envelope_from
-    )
-    if created:
-        # A new mail has no deliveries yet, so nothing can collide.
-        added = [
-            row_insert(
-                RawEmailDelivery(raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320])
-            )
-            for inbox_id, recipient in inboxes.items()
-        ]
-    else:
-        added = _deliveries_insert(raw_email, inboxes)
-    if added and not created and raw_email.state == RawEmailState.PROCESSED:
-        # Lets `raw_email_process_pending` find the new delivery after a crash.
-        RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.PROCESSED).update(
-            state=RawEmailState.RECEIVED
-        )
-        raw_email.state = RawEmailState.RECEIVED
-    logger.info(
-        "mail.intake.received",
-        extra={"raw_email_id": raw_email.pk, "is_new": created, "deliveries_added": len(added)},
-    )
-    return Stored(raw_email=raw_email, is_new=created, added=added)
-
-
-def _inboxes_for(recipients: Sequence[str]) -> dict[int, str]:
-    """inbox id -> the first recipient that reached it, in the recipients' order."""
-    matches = inbox_addresses_match(recipients)
-    inboxes: dict[int, str] = {}
-    for recipient in recipients:
-        row = matches.get(recipient.strip().strip("<>").lower())
-        if row is not None:
-            inboxes.setdefault(row.inbox_id, recipient.strip().strip("<>").lower())
-    return inboxes
-
-
-def _raw_email_insert(
-    *, raw: bytes, message_id: str, source: str, envelope_from: str
-) -> tuple[RawEmail, bool]:
-    key = dedupe_key_for(raw, message_id)
-    raw_email = row_insert_unless_taken(
-        RawEmail(
-            dedupe_key=key,
-            header_message_id=message_id[:998],
-            raw=raw,
-            size=len(raw),
-            source=source,
-            envelope_from=envelope_from[:998],
-        ),
-        unique=("dedupe_key",),
-    )
-    if raw_email is not None:
-        return raw_email, True
-    # The constraint said "already stored"; the winner has committed (PostgreSQL makes the
-    # loser wait for it, SQLite serialises writers), so this read finds it.
-    return RawEmail.objects.defer("raw").get(dedupe_key=key), False
-
-
-def _deliveries_insert(raw_email: RawEmail, inboxes: dict[int, str]) -> list[RawEmailDelivery]:
-    """The deliveries of `inboxes` this mail does not have yet (the same mail may have
-    reached an inbox before)."""
-    added = [
-        row_insert_unless_taken(
-            RawEmailDelivery(raw_email=raw_email, inbox_id=inbox_id, recipient=recipient[:320]),
-            unique=("raw_email", "inbox"),
-        )
-        for inbox_id, recipient in inboxes.items()
-    ]
-    return [delivery for delivery in added if delivery is not None]
 
 
 # --- step 2: processing ----------------------------------------------------------------------
@@ -195,6 +77,8 @@ class _Context:
     raw_email: RawEmail
     parsed: ParsedEmail
     kind: RawEmailKind
+    # The inboxes the mail reached, when its deliveries are not all written yet (fresh).
+    inbox_ids: frozenset[int] | None = None
 
 
 def raw_email_process(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
@@ -215,8 +99,10 @@ def raw_email_process(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
 def raw_email_process_stored(
     raw_email: RawEmail, *, fresh: list[RawEmailDelivery] | None
 ) -> list[RawEmailDelivery]:
-    """raw_email_process; `fresh`: the deliveries of a mail stored in this transaction
-    (by raw_email_store, in a batch)."""
+    """raw_email_process; `fresh`: the unsaved deliveries of a mail stored in this
+    transaction (raw_email_store's `deliveries_unwritten`, in a batch), each inserted with
+    its message here, all in one savepoint; those it leaves unsaved (when it quarantines the
+    mail, fails, or rolls back) are for `fresh_deliveries_write`."""
     if raw_email.state in (RawEmailState.QUARANTINED, RawEmailState.IGNORED):
         return []
     try:
@@ -225,7 +111,9 @@ def raw_email_process_stored(
         _quarantine(raw_email, f"unparseable: {exc.reason}")
         return []
     try:
-        return _process_parsed(raw_email, parsed, fresh=fresh)
+        if fresh:
+            return _process_fresh(raw_email, parsed, fresh)
+        return _process_parsed(raw_email, parsed, fresh=None)
     except DatabaseError:
         raise
     except Quarantine as exc:
@@ -234,6 +122,22 @@ def raw_email_process_stored(
         logger.exception("mail.intake.failed", extra={"raw_email_id": raw_email.pk})
         _quarantine(raw_email, f"processing failed: {exc!r}")
     return []
+
+
+def _process_fresh(
+    raw_email: RawEmail, parsed: ParsedEmail, fresh: list[RawEmailDelivery]
+) -> list[RawEmailDelivery]:
+    """Its deliveries take no savepoints of their own, so a failure in any of them rolls
+    back this one, and the mail is quarantined (or left for the task) after it."""
+    try:
+        # The mail's deferred rows go with its savepoint when that rolls back.
+        with transaction.atomic(), inserts_deferred():
+            return _process_parsed(raw_email, parsed, fresh=fresh)
+    except Exception:
+        for delivery in fresh:  # the savepoint took back those processing inserted
+            delivery.pk, delivery.message = None, None
+            delivery._state.adding = True
+        raise
 
 
 def raw_email_reprocess(*, raw_email: RawEmail) -> list[RawEmailDelivery]:
@@ -290,7 +194,12 @@ def _process_parsed(
         )
         raw_email.state, raw_email.kind = RawEmailState.IGNORED, RawEmailKind.PROBE
         return []
-    context = _Context(raw_email=raw_email, parsed=parsed, kind=kind or RawEmailKind.PERSONAL)
+    context = _Context(
+        raw_email=raw_email,
+        parsed=parsed,
+        kind=kind or RawEmailKind.PERSONAL,
+        inbox_ids=frozenset(delivery.inbox_id for delivery in fresh) if fresh else None,
+    )
     if fresh:
         # Inserted by this transaction: no other processor can see them, none has a message.
         done = [_delivery_process(context, delivery) for delivery in fresh]
@@ -314,8 +223,8 @@ def _deliveries_pending(context: _Context) -> list[int]:
     """
     raw_email = context.raw_email
     if not raw_email.deliveries.exists():
-        inboxes = _inboxes_for([*context.parsed.to, *context.parsed.cc])
-        _deliveries_insert(raw_email, inboxes)
+        inboxes = inboxes_for([*context.parsed.to, *context.parsed.cc])
+        deliveries_insert(raw_email, inboxes)
         if not inboxes:
             raise Quarantine("no recipient is one of our addresses")
     return list(
@@ -328,7 +237,8 @@ def _deliveries_pending(context: _Context) -> list[int]:
 def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> RawEmailDelivery:
     """One delivery -> one message, in one transaction; a second processor finds it done.
 
-    `delivery` is an id (locked and read here) or a delivery this transaction inserted.
+    `delivery` is an id (locked and read here) or an unsaved delivery of a mail this
+    transaction stored, inserted here with its message.
     """
     # A delivery that fails drops its deferred rows (batches) with its savepoint. One this
     # transaction inserted (a batch) needs none of its own: its failure fails the mail,
@@ -366,7 +276,10 @@ def _delivery_process(context: _Context, delivery: int | RawEmailDelivery) -> Ra
             delivery.message = message_receive(
                 conversation=conversation, customer=customer, content=content
             )
-        delivery.save(update_fields=["message", "updated_at"])
+        if fresh:
+            row_insert(delivery)
+        else:
+            delivery.save(update_fields=["message", "updated_at"])
     return delivery
 
 
@@ -401,11 +314,15 @@ def _thread_for(context: _Context, inbox: Inbox, customer: Customer) -> Conversa
     conversation = thread_find(parsed=context.parsed, inbox=inbox, customer=customer)
     if conversation is None or conversation.status in THREAD_CLOSED_STATUSES:
         return None
-    if conversation.inbox_id != inbox.pk and (
-        context.raw_email.deliveries.filter(inbox_id=conversation.inbox_id).exists()
-    ):
+    if conversation.inbox_id != inbox.pk and _reached(context, conversation.inbox_id):
         return None
     return conversation
+
+
+def _reached(context: _Context, inbox_id: int) -> bool:
+    if context.inbox_ids is not None:
+        return inbox_id in context.inbox_ids
+    return context.raw_email.deliveries.filter(inbox_id=inbox_id).exists()
 
 
 def _finish(

@@ -20,8 +20,9 @@ from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.mail.enums import RawEmailState
 from storedesk.mail.identify import from_address_scan
-from storedesk.mail.intake import Stored, raw_email_process_stored, raw_email_store
+from storedesk.mail.intake import raw_email_process_stored
 from storedesk.mail.intake_cache import intake_cache_open
+from storedesk.mail.intake_store import Stored, fresh_deliveries_write, raw_email_store
 from storedesk.mail.models import RawEmail
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,11 @@ def _take_in(mail: InboundMail, source: str) -> Stored:
     from storedesk.mail.tasks import raw_email_process_task
 
     stored = raw_email_store(
-        raw=mail.raw, source=source, recipients=mail.recipients, envelope_from=mail.envelope_from
+        raw=mail.raw,
+        source=source,
+        recipients=mail.recipients,
+        envelope_from=mail.envelope_from,
+        deliveries_unwritten=True,
     )
     raw_email = stored.raw_email
     if raw_email.state != RawEmailState.RECEIVED:
@@ -134,11 +139,15 @@ def _take_in(mail: InboundMail, source: str) -> Stored:
         # the pending sweep for the deliveries added here.
         return stored
     try:
-        # The mail's deferred rows go with its savepoint when that rolls back.
-        with transaction.atomic(), inserts_deferred():
-            raw_email_process_stored(raw_email, fresh=stored.added if stored.is_new else None)
+        if stored.is_new and stored.added:
+            raw_email_process_stored(raw_email, fresh=stored.added)  # one savepoint inside
+        else:
+            # The mail's deferred rows go with its savepoint when that rolls back.
+            with transaction.atomic(), inserts_deferred():
+                raw_email_process_stored(raw_email, fresh=None)
     except DatabaseError:
         logger.exception("mail.intake.process_failed", extra={"raw_email_id": raw_email.pk})
         raw_email.state = RawEmailState.RECEIVED
         enqueue_on_commit(raw_email_process_task, raw_email.pk)
+    fresh_deliveries_write(stored)
     return replace(stored, processed=True)

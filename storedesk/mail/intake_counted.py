@@ -32,15 +32,11 @@ from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.mail.enums import RawEmailState
 from storedesk.mail.identify import from_address_scan
-from storedesk.mail.intake import (
-    Stored,
-    raw_email_process,
-    raw_email_process_stored,
-    raw_email_store,
-)
+from storedesk.mail.intake import raw_email_process, raw_email_process_stored
 from storedesk.mail.intake_attempts import attempt_end
 from storedesk.mail.intake_batch import InboundMail
 from storedesk.mail.intake_cache import intake_cache_open
+from storedesk.mail.intake_store import Stored, raw_email_store
 from storedesk.mail.models import RawEmail
 
 logger = logging.getLogger(__name__)

@@ -26,7 +26,7 @@ from django.db import DatabaseError, close_old_connections
 
 from storedesk.mail.enums import IntakeSource
 from storedesk.mail.identify import address_is_ours
-from storedesk.mail.intake import raw_email_receive
+from storedesk.mail.intake_store import raw_email_receive
 
 logger = logging.getLogger(__name__)
 

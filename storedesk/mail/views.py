@@ -8,7 +8,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from storedesk.mail.enums import IntakeSource
-from storedesk.mail.intake import raw_email_receive
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import InboundWebhook
 from storedesk.mail.webhook import webhook_request_is_authentic
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from storedesk.conversations.models import Conversation, Message
 from storedesk.inboxes.models import Inbox
 from storedesk.mail.enums import ImapSecurity, IntakeSource, OutboundKind, OutboundState
-from storedesk.mail.intake import raw_email_process, raw_email_receive
+from storedesk.mail.intake import raw_email_process
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import ImapAccount, InboundWebhook, OutboundEmail, RawEmail, ReplyToken
 from storedesk.mail.tests.dovecot import PASSWORD, DovecotServer
 

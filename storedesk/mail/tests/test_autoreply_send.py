@@ -34,7 +34,7 @@ from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail.autoreply_send import auto_reply_build, auto_reply_send
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailKind, RawEmailState
-from storedesk.mail.intake import raw_email_receive
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import OutboundEmail, ReplyToken
 from storedesk.mail.tests.factories import (
     create_outbound_email,

@@ -27,7 +27,8 @@ from storedesk.mail.health import (
     mailbox_health_check,
     mailbox_health_list,
 )
-from storedesk.mail.intake import raw_email_process, raw_email_receive
+from storedesk.mail.intake import raw_email_process
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import MailboxProbe, OutboundEmail, RawEmail
 from storedesk.mail.tests.factories import make_raw_email
 

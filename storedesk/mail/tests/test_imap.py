@@ -16,7 +16,7 @@ from storedesk.inboxes.models import Inbox
 from storedesk.mail.enums import ImapSecurity, IntakeSource
 from storedesk.mail.imap import imap_connection_test, mailbox_poll, mailbox_poll_all
 from storedesk.mail.imap_idle import mailbox_wait
-from storedesk.mail.intake import raw_email_receive
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import ImapAccount, ImapFolderState, RawEmail, RawEmailDelivery
 from storedesk.mail.tasks import mailbox_poll_all_task
 from storedesk.mail.tests.dovecot import DovecotServer

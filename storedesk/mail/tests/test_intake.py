@@ -26,12 +26,8 @@ from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail.enums import IntakeSource, OutboundState, RawEmailKind, RawEmailState
 from storedesk.mail.identify import dedupe_key_for, message_id_scan
-from storedesk.mail.intake import (
-    raw_email_process,
-    raw_email_process_pending,
-    raw_email_receive,
-    raw_email_reprocess,
-)
+from storedesk.mail.intake import raw_email_process, raw_email_process_pending, raw_email_reprocess
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import OutboundEmail, RawEmail, RawEmailDelivery
 from storedesk.mail.tests.factories import (
     create_outbound_email,

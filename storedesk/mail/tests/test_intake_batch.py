@@ -14,8 +14,8 @@ from storedesk.conversations.models import Conversation, Message
 from storedesk.core.realtime import inbox_agents_group
 from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailState
-from storedesk.mail.intake import Stored
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
+from storedesk.mail.intake_store import Stored
 from storedesk.mail.models import OutboundEmail, RawEmail
 from storedesk.mail.tests.factories import make_raw_email
 

@@ -24,8 +24,9 @@ from storedesk.conversations.tasks import attachment_orphans_delete_task
 from storedesk.core.task_sweep import TaskAbandoned, task_results_stale_fail
 from storedesk.inboxes.models import Inbox
 from storedesk.mail.enums import IntakeSource, RawEmailState
-from storedesk.mail.intake import raw_email_process_pending, raw_email_receive
+from storedesk.mail.intake import raw_email_process_pending
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import RawEmail
 from storedesk.mail.tests.factories import make_raw_email
 

@@ -17,7 +17,8 @@ from storedesk.customers.tests.factories import create_customer
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail.enums import IntakeSource
-from storedesk.mail.intake import raw_email_process, raw_email_receive
+from storedesk.mail.intake import raw_email_process
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.mime import parse_email
 from storedesk.mail.models import RawEmail
 from storedesk.mail.tests.factories import create_outbound_email, create_reply_token, make_raw_email

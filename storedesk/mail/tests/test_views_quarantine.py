@@ -10,7 +10,8 @@ from django.urls import reverse
 from storedesk.conversations.models import Conversation
 from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.mail.enums import IntakeSource, RawEmailState
-from storedesk.mail.intake import raw_email_process, raw_email_receive
+from storedesk.mail.intake import raw_email_process
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import RawEmail
 from storedesk.mail.quarantine import SOURCE_SHOWN_BYTES
 from storedesk.mail.tests.factories import make_raw_email
