@@ -25,6 +25,7 @@ message bounced.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -102,7 +103,8 @@ def raw_email_process_stored(
     """raw_email_process; `fresh`: the unsaved deliveries of a mail stored in this
     transaction (raw_email_store's `deliveries_unwritten`, in a batch), each inserted with
     its message here, all in one savepoint; those it leaves unsaved (when it quarantines the
-    mail, fails, or rolls back) are for `fresh_deliveries_write`."""
+    mail, fails, or rolls back) are for `fresh_deliveries_write`. A fresh mail it processed
+    is PROCESSED on the instance only: the caller writes that (`raw_emails_processed_mark`)."""
     if raw_email.state in (RawEmailState.QUARANTINED, RawEmailState.IGNORED):
         return []
     try:
@@ -201,13 +203,14 @@ def _process_parsed(
         inbox_ids=frozenset(delivery.inbox_id for delivery in fresh) if fresh else None,
     )
     if fresh:
-        # Inserted by this transaction: no other processor can see them, none has a message.
+        # Stored by this transaction: no other processor can see the mail, and these are all
+        # its deliveries. The batch writes its state with its other mails' (one UPDATE).
         done = [_delivery_process(context, delivery) for delivery in fresh]
-    else:
-        pending = _deliveries_pending(context)
-        done = [_delivery_process(context, delivery_id) for delivery_id in pending]
-    # Fresh deliveries are all of the mail's (nobody else sees it before commit).
-    _finish(raw_email, state=RawEmailState.PROCESSED, kind=context.kind, all_done=bool(fresh))
+        raw_email.state, raw_email.kind = RawEmailState.PROCESSED, context.kind
+        return done
+    pending = _deliveries_pending(context)
+    done = [_delivery_process(context, delivery_id) for delivery_id in pending]
+    _finish(raw_email, state=RawEmailState.PROCESSED, kind=context.kind)
     return done
 
 
@@ -325,21 +328,33 @@ def _reached(context: _Context, inbox_id: int) -> bool:
     return context.raw_email.deliveries.filter(inbox_id=inbox_id).exists()
 
 
-def _finish(
-    raw_email: RawEmail, *, state: RawEmailState, kind: RawEmailKind, all_done: bool
-) -> None:
-    """Mark the mail done, unless a delivery added meanwhile still waits for its message
-    (`all_done`: the caller knows none can, so the check is left out)."""
+def _finish(raw_email: RawEmail, *, state: RawEmailState, kind: RawEmailKind) -> None:
+    """Mark the mail done, unless a delivery added meanwhile still waits for its message."""
+    waiting = RawEmailDelivery.objects.filter(raw_email=OuterRef("pk"), message__isnull=True)
     rows = RawEmail.objects.filter(pk=raw_email.pk, state=RawEmailState.RECEIVED)
-    if not all_done:
-        waiting = RawEmailDelivery.objects.filter(raw_email=OuterRef("pk"), message__isnull=True)
-        rows = rows.filter(~Exists(waiting))
-    updated = rows.update(
+    updated = rows.filter(~Exists(waiting)).update(
         state=state, kind=kind, processed_at=timezone.now(), processing_attempts=0
     )
     if updated:
         raw_email.state, raw_email.kind = state, kind
     logger.info("mail.intake.processed", extra={"raw_email_id": raw_email.pk, "state": state})
+
+
+def raw_emails_processed_mark(raw_emails: Iterable[RawEmail]) -> None:
+    """Write PROCESSED, with each one's kind, for new mails a batch processed (fresh): one
+    UPDATE per kind instead of one per mail."""
+    ids_by_kind: dict[str, list[int]] = {}
+    for raw_email in raw_emails:
+        ids_by_kind.setdefault(raw_email.kind, []).append(raw_email.pk)
+        logger.info(
+            "mail.intake.processed",
+            extra={"raw_email_id": raw_email.pk, "state": RawEmailState.PROCESSED},
+        )
+    now = timezone.now()
+    for kind, ids in ids_by_kind.items():
+        RawEmail.objects.filter(pk__in=ids, state=RawEmailState.RECEIVED).update(
+            state=RawEmailState.PROCESSED, kind=kind, processed_at=now, processing_attempts=0
+        )
 
 
 def _quarantine(raw_email: RawEmail, reason: str) -> None:

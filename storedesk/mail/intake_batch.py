@@ -20,7 +20,7 @@ from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
 from storedesk.mail.enums import RawEmailState
 from storedesk.mail.identify import from_address_scan
-from storedesk.mail.intake import raw_email_process_stored
+from storedesk.mail.intake import raw_email_process_stored, raw_emails_processed_mark
 from storedesk.mail.intake_cache import intake_cache_open
 from storedesk.mail.intake_store import Stored, fresh_deliveries_write, raw_email_store
 from storedesk.mail.models import RawEmail
@@ -73,8 +73,10 @@ def raw_emails_take_in(
         if after_begin is not None:
             after_begin()
         cache.senders_read(from_address_scan(mail.raw) for mail in mails)
+        processed: dict[int, RawEmail] = {}
         with inserts_deferred():
-            stored = [_take_in(mail, source) for mail in mails]
+            stored = [_take_in(mail, source, processed) for mail in mails]
+        raw_emails_processed_mark(processed.values())
         if before_commit is not None:
             before_commit()
     return stored
@@ -120,7 +122,8 @@ def raw_email_set_aside(
     return stored
 
 
-def _take_in(mail: InboundMail, source: str) -> Stored:
+def _take_in(mail: InboundMail, source: str, processed: dict[int, RawEmail]) -> Stored:
+    """`processed`: the new mails this batch processed, whose state it writes at its end."""
     from storedesk.mail.tasks import raw_email_process_task
 
     stored = raw_email_store(
@@ -133,6 +136,8 @@ def _take_in(mail: InboundMail, source: str) -> Stored:
     raw_email = stored.raw_email
     if raw_email.state != RawEmailState.RECEIVED:
         return stored  # a duplicate of mail already processed (or quarantined, or ignored)
+    if raw_email.pk in processed and not stored.added:
+        return stored  # the same, processed earlier in this batch
     if raw_email.processing_attempts:
         # Stored before and started by a worker that has not finished it, maybe dead on it:
         # left to the worker's attempts (intake_attempts.py), which may set it aside, and to
@@ -141,6 +146,8 @@ def _take_in(mail: InboundMail, source: str) -> Stored:
     try:
         if stored.is_new and stored.added:
             raw_email_process_stored(raw_email, fresh=stored.added)  # one savepoint inside
+            if raw_email.state == RawEmailState.PROCESSED:
+                processed[raw_email.pk] = raw_email
         else:
             # The mail's deferred rows go with its savepoint when that rolls back.
             with transaction.atomic(), inserts_deferred():

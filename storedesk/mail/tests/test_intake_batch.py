@@ -13,7 +13,7 @@ from channels.layers import get_channel_layer
 from storedesk.conversations.models import Conversation, Message
 from storedesk.core.realtime import inbox_agents_group
 from storedesk.inboxes.models import Inbox, InboxAddress
-from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailState
+from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailKind, RawEmailState
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.intake_store import Stored
 from storedesk.mail.models import OutboundEmail, RawEmail
@@ -47,6 +47,21 @@ def test_a_batch_stores_threads_and_acknowledges_each_mail(email_inbox: Inbox) -
     assert sorted(acknowledged.values_list("recipient_key", flat=True)) == [
         "kim@example.com", "sam@example.net",
     ]
+
+
+def test_a_batch_writes_each_mails_state_and_kind_at_its_end(email_inbox: Inbox) -> None:
+    personal = make_raw_email(message_id="<personal@example.com>")
+    away = make_raw_email(
+        from_="Sam <sam@example.net>", headers=[("Auto-Submitted", "auto-replied")]
+    )
+
+    take_in(personal, away)
+
+    assert sorted(RawEmail.objects.values_list("state", "kind")) == [
+        (RawEmailState.PROCESSED, RawEmailKind.AUTO_REPLY),
+        (RawEmailState.PROCESSED, RawEmailKind.PERSONAL),
+    ]
+    assert all(RawEmail.objects.values_list("processed_at", flat=True))
 
 
 def test_a_mail_that_cannot_be_parsed_is_quarantined_and_the_batch_goes_on(

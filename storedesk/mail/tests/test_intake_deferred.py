@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.db import DatabaseError
@@ -13,6 +14,7 @@ from storedesk.conversations.enums import EventType, ParticipantRole
 from storedesk.conversations.models import Conversation, ConversationEvent, Participant
 from storedesk.inboxes.models import Inbox
 from storedesk.mail import intake
+from storedesk.mail.autoreply_send import auto_reply_send
 from storedesk.mail.enums import IntakeSource, OutboundKind, OutboundState, RawEmailState
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.models import OutboundEmail, RawEmail, ReplyToken
@@ -106,14 +108,12 @@ def test_a_mail_that_fails_after_opening_leaves_none_of_its_rows(
     email_inbox: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     failing = make_raw_email(from_="Sam <sam@example.net>", subject="fails")
-    real_finish = intake._finish
-
-    def finish_failing_for_sam(raw_email: RawEmail, **kwargs: object) -> None:
+    def acknowledging_failing_for_sam(*, raw_email: RawEmail, **kwargs: Any) -> object:
         if bytes(raw_email.raw) == failing:
             raise DatabaseError("disk full")  # after the conversation was opened
-        real_finish(raw_email, **kwargs)  # type: ignore[arg-type]
+        return auto_reply_send(raw_email=raw_email, **kwargs)
 
-    monkeypatch.setattr(intake, "_finish", finish_failing_for_sam)
+    monkeypatch.setattr(intake, "auto_reply_send", acknowledging_failing_for_sam)
 
     take_in(make_raw_email(), failing, make_raw_email(from_="Ada <ada@example.org>"))
 

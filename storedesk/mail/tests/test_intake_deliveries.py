@@ -8,6 +8,7 @@ and that the check "did this mail also reach that inbox?" still sees the unwritt
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import DatabaseError
@@ -16,6 +17,7 @@ from storedesk.conversations.models import Conversation
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail import intake
+from storedesk.mail.autoreply_send import auto_reply_send
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailState
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.models import OutboundEmail, RawEmail, RawEmailDelivery
@@ -98,12 +100,12 @@ def test_a_batch_quarantines_a_mail_failing_in_its_second_inbox_with_nothing_hal
 def test_a_batch_writes_the_deliveries_of_a_mail_whose_processing_rolled_back(
     email_inbox: Inbox, sales: Inbox, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    real_finish = intake._finish
+    def acknowledging_failing_for_sales(*, conversation: Conversation, **kwargs: Any) -> object:
+        if conversation.inbox_id == sales.pk:
+            raise DatabaseError("disk full")  # after support's delivery got its message
+        return auto_reply_send(conversation=conversation, **kwargs)
 
-    def finish_failing(raw_email: RawEmail, **kwargs: object) -> None:
-        raise DatabaseError("disk full")  # after both deliveries got their messages
-
-    monkeypatch.setattr(intake, "_finish", finish_failing)
+    monkeypatch.setattr(intake, "auto_reply_send", acknowledging_failing_for_sales)
     take_in(make_raw_email(to=BOTH), *BOTH)
 
     raw_email = RawEmail.objects.get()
@@ -111,13 +113,32 @@ def test_a_batch_writes_the_deliveries_of_a_mail_whose_processing_rolled_back(
     assert Conversation.objects.count() == 0
     assert deliveries() == [("sales@shop.example", None), ("support@shop.example", None)]
 
-    monkeypatch.setattr(intake, "_finish", real_finish)
+    monkeypatch.setattr(intake, "auto_reply_send", auto_reply_send)
     intake.raw_email_process(raw_email=raw_email)  # what the task enqueued does
 
     assert {conversation for _, conversation in deliveries()} == set(
         Conversation.objects.values_list("pk", flat=True)
     )
     assert Conversation.objects.count() == 2
+
+
+def test_a_batch_delivers_a_second_copy_of_a_mail_to_the_inbox_the_first_missed(
+    email_inbox: Inbox, sales: Inbox
+) -> None:
+    """The batch writes the first copy's PROCESSED at its end; the second copy, for sales,
+    must still be delivered, and the mail end PROCESSED with nothing waiting."""
+    raw = make_raw_email(to=BOTH, message_id="<copies@example.com>")
+    raw_emails_take_in(
+        mails=[
+            InboundMail(raw=raw, recipients=["support@shop.example"]),
+            InboundMail(raw=raw, recipients=["sales@shop.example"]),
+        ],
+        source=IntakeSource.IMAP,
+    )
+
+    assert RawEmail.objects.get().state == RawEmailState.PROCESSED
+    assert [conversation is not None for _, conversation in deliveries()] == [True, True]
+    assert Conversation.objects.filter(inbox=sales).count() == 1
 
 
 @pytest.mark.parametrize("intake_step", [take_in, process_singly], ids=["batch", "single"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django import db
@@ -17,6 +18,7 @@ from storedesk.customers.models import Customer, CustomerIdentity
 from storedesk.customers.services import customer_get_or_create_by_email
 from storedesk.inboxes.models import Inbox
 from storedesk.mail import intake
+from storedesk.mail.autoreply_send import auto_reply_send
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailState
 from storedesk.mail.identify import from_address_scan
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
@@ -93,14 +95,12 @@ def test_a_sender_created_by_a_mail_that_rolled_back_is_created_again_by_the_nex
 ) -> None:
     """The batch must not keep the customer a rolled-back savepoint took with it."""
     failing = make_raw_email(from_="Sam <sam@example.net>", subject="fails")
-    real_finish = intake._finish
-
-    def finish_failing_once(raw_email: RawEmail, **kwargs: object) -> None:
+    def acknowledging_failing_once(*, raw_email: RawEmail, **kwargs: Any) -> object:
         if bytes(raw_email.raw) == failing:
             raise DatabaseError("disk full")  # after Sam's customer was created
-        real_finish(raw_email, **kwargs)  # type: ignore[arg-type]
+        return auto_reply_send(raw_email=raw_email, **kwargs)
 
-    monkeypatch.setattr(intake, "_finish", finish_failing_once)
+    monkeypatch.setattr(intake, "auto_reply_send", acknowledging_failing_once)
 
     take_in(failing, make_raw_email(from_="Sam <sam@example.net>", subject="works"))
 
