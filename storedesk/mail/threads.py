@@ -16,9 +16,10 @@ import re
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Q
 
-from storedesk.conversations.models import Conversation, Participant
+from storedesk.conversations.models import Conversation, Message, Participant
 from storedesk.customers.models import Customer
 from storedesk.inboxes.models import Inbox
 from storedesk.mail.models import OutboundEmail, RawEmail, RawEmailDelivery, ReplyToken
@@ -80,43 +81,46 @@ def _by_message_ids(parsed: ParsedEmail, inbox: Inbox, customer: Customer) -> in
 def _outbound_conversations(inbox: Inbox, message_ids: list[str]) -> list[tuple[str, int]]:
     """(Message-ID, conversation) of our own mails with these ids, in `inbox`'s brand.
 
-    The mails by id, then their conversations by primary key, the brand compared here: as
-    one join filtered by brand, PostgreSQL without statistics read every conversation of
-    the brand for each reply (bench/ingest.py: PostgreSQL slowed from 110 to 65 mails a
-    second over 20,000), for the reason _inbound_conversations gives.
+    Driven by the ids' unique index, the brand compared here: as a join filtered by brand,
+    PostgreSQL without statistics read every conversation of the brand for each reply
+    (bench/ingest.py: PostgreSQL slowed from 110 to 65 mails a second over 20,000).
     """
-    found = list(
-        OutboundEmail.objects.filter(
-            header_message_id__in=message_ids, conversation__isnull=False
-        ).values_list("header_message_id", "conversation_id")
+    rows = _rows_for_ids(
+        f"""SELECT o.header_message_id, o.conversation_id, c.brand_id
+        FROM {OutboundEmail._meta.db_table} o
+        JOIN {Conversation._meta.db_table} c ON c.id = o.conversation_id
+        WHERE o.header_message_id IN ({{ids}})""",  # noqa: S608 (table names and placeholders)
+        message_ids,
     )
-    if not found:
-        return []
-    brands = dict(
-        Conversation.objects.filter(pk__in={pk for _, pk in found}).values_list("pk", "brand_id")
-    )
-    return [(message_id, pk) for message_id, pk in found if brands[pk] == inbox.brand_id]
+    return [(message_id, pk) for message_id, pk, brand in rows if brand == inbox.brand_id]
 
 
 def _inbound_conversations(inbox: Inbox, message_ids: list[str]) -> list[tuple[str, int]]:
     """(Message-ID, conversation) of the mails with these ids that reached `inbox`.
 
-    The mails by id first, then their deliveries through the (raw email, inbox) unique
-    index. As one join, planners without fresh statistics (SQLite never has any;
-    PostgreSQL before autovacuum's analyze) drove it from the inbox and read every delivery
-    the inbox ever had: each reply cost more than the last.
+    Driven by the mails' Message-ID index, the inbox compared here: with the inbox in the
+    query, planners without fresh statistics (SQLite never has any; PostgreSQL before
+    autovacuum's analyze) started from the inbox and read every delivery it ever had, so
+    each reply cost more than the last.
     """
-    raw_emails = dict(
-        RawEmail.objects.filter(header_message_id__in=message_ids).values_list(
-            "pk", "header_message_id"
-        )
+    rows = _rows_for_ids(
+        f"""SELECT r.header_message_id, m.conversation_id, d.inbox_id
+        FROM {RawEmail._meta.db_table} r
+        JOIN {RawEmailDelivery._meta.db_table} d ON d.raw_email_id = r.id
+        JOIN {Message._meta.db_table} m ON m.id = d.message_id
+        WHERE r.header_message_id IN ({{ids}})""",  # noqa: S608 (table names and placeholders)
+        message_ids,
     )
-    if not raw_emails:
-        return []
-    deliveries = RawEmailDelivery.objects.filter(
-        raw_email_id__in=list(raw_emails), inbox=inbox, message__isnull=False
-    ).values_list("raw_email_id", "message__conversation_id")
-    return [(raw_emails[raw_email_id], conversation) for raw_email_id, conversation in deliveries]
+    return [(message_id, pk) for message_id, pk, inbox_id in rows if inbox_id == inbox.pk]
+
+
+def _rows_for_ids(sql: str, message_ids: list[str]) -> list[tuple[str, int, int]]:
+    """Rows of `sql` with `{ids}` the placeholders for `message_ids`. Raw SQL: each reply runs
+    these, and Django's compiling of the same lookups cost more than running them."""
+    with connection.cursor() as cursor:
+        cursor.execute(sql.format(ids=", ".join(["%s"] * len(message_ids))), message_ids)
+        rows: list[tuple[str, int, int]] = cursor.fetchall()
+    return rows
 
 
 def _plus_tags(addresses: Iterable[str]) -> set[str]:
@@ -158,13 +162,17 @@ def _by_subject_number(parsed: ParsedEmail, inbox: Inbox, customer: Customer) ->
 
 
 def _merge_target(conversation_id: int, inbox: Inbox) -> Conversation | None:
-    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    conversation = _conversation(conversation_id)
     hops = 0
     while conversation is not None and conversation.merged_into_id is not None:
         hops += 1
         if hops > MERGE_HOPS_MAX:
             return None
-        conversation = Conversation.objects.filter(pk=conversation.merged_into_id).first()
+        conversation = _conversation(conversation.merged_into_id)
     if conversation is None or conversation.brand_id != inbox.brand_id:
         return None
     return conversation
+
+
+def _conversation(pk: int) -> Conversation | None:
+    return next(iter(Conversation.objects.filter(pk=pk)[:1]), None)  # no ORDER BY, as first()

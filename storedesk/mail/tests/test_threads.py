@@ -13,6 +13,7 @@ from storedesk.conversations.models import Conversation, Participant
 from storedesk.conversations.services.changes import conversation_transition
 from storedesk.conversations.services.merge import conversation_merge
 from storedesk.conversations.tests.factories import create_conversation
+from storedesk.customers.models import Customer
 from storedesk.customers.tests.factories import create_customer
 from storedesk.inboxes.models import Inbox
 from storedesk.inboxes.tests.factories import create_inbox
@@ -198,3 +199,25 @@ def test_lookups_by_message_id_read_no_conversations_by_brand(conversation: Conv
             cursor.execute(f"EXPLAIN {query['sql']}")  # the SQL as sent, literals inlined
             plan = "\n".join(row[0] for row in cursor.fetchall())
             assert "(brand_id =" not in plan, (query["sql"], plan)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's planner")
+def test_lookups_of_earlier_mails_read_no_deliveries_by_inbox(email_inbox: Inbox) -> None:
+    """The inbox is compared in Python, as the brand is above: with it in the query, a
+    planner without statistics may start from the inbox's deliveries, every reply reading
+    all the mail the inbox ever had (as a join of an earlier version did)."""
+    for n in range(20):
+        deliver(make_raw_email(message_id=f"<other{n}@example.com>"))
+    deliver(make_raw_email(message_id="<first@example.com>", subject="Question"))
+    parsed = parse_email(make_raw_email(in_reply_to="<first@example.com>"))
+    customer = Customer.objects.get(identities__value="kim@example.com")
+
+    with CaptureQueriesContext(connection) as queries:
+        found = thread_find(parsed=parsed, inbox=email_inbox, customer=customer)
+
+    assert found == Conversation.objects.get(subject="Question")
+    with connection.cursor() as cursor:
+        for query in queries.captured_queries:
+            cursor.execute(f"EXPLAIN {query['sql']}")  # the SQL as sent, literals inlined
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            assert "(inbox_id =" not in plan, (query["sql"], plan)
