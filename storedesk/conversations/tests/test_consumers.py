@@ -97,9 +97,19 @@ def _headers(user: User | None) -> list[tuple[bytes, bytes]]:
 
 
 async def connect(headers: list[tuple[bytes, bytes]]) -> WebsocketCommunicator:
+    """A signed-in agent's socket, returned once it has joined its inboxes' groups.
+
+    The consumer accepts before it joins them, and an event published in between never
+    reaches it (the Redis layer's SUBSCRIBE goes out after the accept). A consumer handles
+    one message at a time, so the answer to a first frame means the joins are done.
+    """
     communicator = WebsocketCommunicator(application, "/ws/agent/", headers=headers)
     connected, _ = await communicator.connect(timeout=TIMEOUT)
     assert connected
+    await communicator.send_json_to({"type": "hello"})
+    assert await communicator.receive_json_from(timeout=TIMEOUT) == {
+        "type": "error", "code": "invalid", "request": "hello",
+    }
     return communicator
 
 

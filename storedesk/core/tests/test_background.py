@@ -15,6 +15,7 @@ from storedesk.core.management.background import (
     ServiceGroup,
     TaskWorkerService,
 )
+from storedesk.core.tests.shared_cache import retrying_shared_cache_locks
 from storedesk.schedule import ScheduledJob
 
 TICKS: list[float] = []
@@ -60,8 +61,13 @@ def test_worker_runs_database_tasks_and_stops(settings: Settings) -> None:
     services = ServiceGroup([TaskWorkerService()])
 
     services.start()
-    wait_until(lambda: DBTaskResult.objects.get(id=result.id).status == "SUCCESSFUL")
+    # The worker thread writes meanwhile: reads may meet SQLite's shared-cache locks.
+    wait_until(lambda: retrying_shared_cache_locks(_status_of(result.id)) == "SUCCESSFUL")
     stuck = services.stop(timeout=5)
 
     assert stuck == []
     assert DBTaskResult.objects.get(id=result.id).return_value == "ticked"
+
+
+def _status_of(result_id: str) -> Callable[[], str]:
+    return lambda: DBTaskResult.objects.get(id=result_id).status

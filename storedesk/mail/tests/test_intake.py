@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from django.db import OperationalError, connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from storedesk.accounts.models import User
@@ -18,6 +17,7 @@ from storedesk.conversations.enums import ConversationStatus, DeliveryStatus
 from storedesk.conversations.models import Attachment, Conversation, Message
 from storedesk.conversations.services.messages import MessageContent, message_reply
 from storedesk.conversations.tests.factories import create_conversation
+from storedesk.core.tests.shared_cache import retrying_shared_cache_locks
 from storedesk.core.tests.shared_data import shared_data_files
 from storedesk.customers.models import Customer
 from storedesk.customers.services import customer_set_blocked
@@ -154,21 +154,6 @@ def test_receive_enqueues_processing_after_commit(
     assert RawEmail.objects.get().state == RawEmailState.PROCESSED
 
 
-def receive_retrying_shared_cache_locks(raw: bytes) -> RawEmail:
-    """The SQLite test database is in memory with a shared cache, whose table locks fail at
-    once ("database table is locked") instead of waiting on the busy timeout as the file
-    database of a real install does; retrying stands in for that wait. PostgreSQL never
-    needs it."""
-    for _ in range(200):
-        try:
-            return receive(raw)
-        except OperationalError as exc:
-            if connection.vendor != "sqlite" or "locked" not in str(exc):
-                raise
-            time.sleep(0.01)
-    raise AssertionError("still locked")
-
-
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_receives_of_one_mail_store_it_once() -> None:
     create_inbox(address="support@shop.example")
@@ -180,7 +165,7 @@ def test_concurrent_receives_of_one_mail_store_it_once() -> None:
     def deliver() -> None:
         try:
             barrier.wait()
-            results.append(receive_retrying_shared_cache_locks(raw).pk)
+            results.append(retrying_shared_cache_locks(lambda: receive(raw)).pk)
         except BaseException as exc:  # reported below; a thread must not swallow it
             errors.append(exc)
         finally:
