@@ -48,9 +48,7 @@ from storedesk.mail.autoreply_send import auto_reply_send
 from storedesk.mail.bounces import outbound_email_bounce_record
 from storedesk.mail.enums import RawEmailKind, RawEmailState
 from storedesk.mail.health import mailbox_probe_arrive
-from storedesk.mail.identify import (
-    inbox_addresses_match,
-)
+from storedesk.mail.identify import inbox_addresses_match
 from storedesk.mail.intake_attempts import attempted, raw_emails_due
 from storedesk.mail.intake_cache import intake_cache
 from storedesk.mail.intake_content import message_content
