@@ -23,7 +23,8 @@ from storedesk.conversations.models import Conversation
 from storedesk.core.devmail import devmail_dir
 from storedesk.inboxes.tests.factories import create_inbox
 from storedesk.mail.enums import ImapSecurity, IntakeSource, RawEmailState
-from storedesk.mail.intake import raw_email_process, raw_email_receive
+from storedesk.mail.intake import raw_email_process
+from storedesk.mail.intake_store import raw_email_receive
 from storedesk.mail.models import ImapAccount, RawEmail
 
 LIVE_TIMEOUT_MS = 15_000
