@@ -76,10 +76,10 @@ class AgentConsumer(TolerantJsonConsumer):
 
     async def connect(self) -> None:
         user = self.scope.get("user")
-        # Accept before closing: a socket refused during the handshake reaches the browser as
-        # a bare 403/1006, and the page could not tell "sign in again" from "network down".
-        await self.accept()
         if user is None or not user.is_authenticated or not user.is_active:
+            # Accept before closing: a socket refused during the handshake reaches the browser
+            # as a bare 403/1006, and the page could not tell "sign in again" from "network down".
+            await self.accept()
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.agent = user
@@ -89,6 +89,9 @@ class AgentConsumer(TolerantJsonConsumer):
         self.recent = deque(maxlen=RECENT_EVENTS_KEPT)
         for group in await database_sync_to_async(_agent_groups)(user):
             await self.join(group)
+        # Accepted once joined: every event of the agent's inboxes published after the page
+        # hears the accept reaches it (events arriving meanwhile wait for this handler to end).
+        await self.accept()
 
     async def join(self, group: str) -> None:
         # Kept in self.groups so Channels discards them all on disconnect.
