@@ -295,8 +295,7 @@ def intake_batches(corpus: list[CorpusMessage], size: int, intake: PageResult) -
         done += len(chunk)
         if done % PROGRESS_EVERY < size:
             now = time.perf_counter()
-            print(f" {done:,}: {PROGRESS_EVERY / (now - chunk_started):,.0f}/s", end="",
-                  flush=True)
+            print(f" {done:,}: {PROGRESS_EVERY / (now - chunk_started):,.0f}/s", end="", flush=True)
             chunk_started = now
 
 
