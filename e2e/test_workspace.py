@@ -143,6 +143,18 @@ def test_agent_works_the_inbox_and_a_conversation(
     assert _current_row(page) == size.number
     page.keyboard.press("j")
     assert _current_row(page) == lamp.number
+    # A live refresh (what the socket asks for when a conversation changes) re-renders the
+    # list: the new conversation is added on top, and the selection stays on its row.
+    parcel = create_customer_conversation(
+        inbox=desk.inbox, subject="Parcel stuck in customs", text="Since Monday."
+    )
+    page.evaluate("document.body.dispatchEvent(new CustomEvent('storedesk:list-changed'))")
+    expect(page.locator(ROWS).first).to_have_attribute("data-number", str(parcel.number))
+    assert _current_row(page) == lamp.number
+    expect(page.locator(f"{ROWS}.is-current .conv-link")).to_be_focused()
+    page.keyboard.press("k")
+    assert _current_row(page) == size.number
+    page.keyboard.press("j")
     page.keyboard.press("o")
     page.wait_for_url(re.compile(rf"/conversations/{lamp.number}/"))
     header = page.locator("#conversation-header")
@@ -200,8 +212,8 @@ def test_agent_works_the_inbox_and_a_conversation(
     screenshot(page)
 
     page.goto("/conversations/?status=open")
-    expect(page.locator(ROWS)).to_have_count(2)
-    assert _row_numbers(page) == [gift.number, size.number]
+    expect(page.locator(ROWS)).to_have_count(3)
+    assert _row_numbers(page) == [parcel.number, gift.number, size.number]
     _view_link(page, "Snoozed").click()
     page.wait_for_url(re.compile(r"status=snoozed"))
     expect(page.locator("#inbox-title")).to_have_text("Snoozed")

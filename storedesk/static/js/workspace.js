@@ -141,26 +141,49 @@
 
   document.body.addEventListener("htmx:afterSwap", function (event) {
     if (event.detail.target && event.detail.target.id === "conversation-list") {
-      currentRow = -1;
+      keepCurrentRow();
       bulkUpdate();
     }
   });
 
   /* ---------- List navigation and shortcuts ---------- */
-  var currentRow = -1;
+  // The selected row, by conversation number: a live refresh re-renders the list, and the
+  // agent's place in it must survive that (a new mail arriving moves rows, not the selection).
+  var currentNumber = null;
 
   function rows() { return Array.from(document.querySelectorAll("#conversation-list .conv-row")); }
+
+  function currentIndex(list) {
+    return list.findIndex(function (row) { return row.dataset.number === currentNumber; });
+  }
+
+  function currentRowElement() {
+    var list = rows();
+    return list[currentIndex(list)];
+  }
+
+  function selectRow(row, focus) {
+    row.classList.add("is-current");
+    currentNumber = row.dataset.number;
+    var link = row.querySelector(".conv-link");
+    if (focus && link) link.focus({ preventScroll: true });
+  }
+
+  // The swap dropped the old rows and with them the focus, which was on the selected row's link.
+  function keepCurrentRow() {
+    var focusLost = document.activeElement === document.body;
+    var row = currentRowElement();
+    if (row) selectRow(row, focusLost); else currentNumber = null;
+  }
 
   function moveRow(step) {
     var list = rows();
     if (!list.length) return false;
-    if (currentRow >= 0 && list[currentRow]) list[currentRow].classList.remove("is-current");
-    currentRow = Math.min(Math.max(currentRow + step, 0), list.length - 1);
-    var row = list[currentRow];
-    row.classList.add("is-current");
+    var index = currentIndex(list);
+    if (index >= 0) list[index].classList.remove("is-current");
+    var row = list[Math.min(Math.max(index + step, 0), list.length - 1)];
+    selectRow(row, true);
     row.scrollIntoView({ block: "nearest" });
-    var link = row.querySelector(".conv-link");
-    if (link) link.focus({ preventScroll: true });
     return true;
   }
 
@@ -179,7 +202,7 @@
     k: function () { if (!moveRow(-1)) follow("prev-conversation"); },
     o: function () { openCurrent(); },
     x: function () {
-      var row = rows()[currentRow];
+      var row = currentRowElement();
       var box = row && row.querySelector("[data-row-check]");
       if (box) { box.checked = !box.checked; box.dispatchEvent(new Event("change", { bubbles: true })); }
     },
@@ -191,7 +214,7 @@
   };
 
   function openCurrent() {
-    var row = rows()[currentRow];
+    var row = currentRowElement();
     var link = row && row.querySelector(".conv-link");
     if (link) window.location.href = link.href;
   }
@@ -204,7 +227,7 @@
     }
     if (document.querySelector("dialog[open]")) return;
     var action = shortcuts[event.key];
-    if (event.key === "Enter" && currentRow >= 0 && document.activeElement === document.body) action = openCurrent;
+    if (event.key === "Enter" && currentNumber !== null && document.activeElement === document.body) action = openCurrent;
     if (!action) return;
     event.preventDefault();
     action();
