@@ -106,10 +106,8 @@ def parse_options(argv: Sequence[str]) -> Options:
     backends = [b.strip() for b in args.backends.split(",") if b.strip()]
     if not backends or any(b not in BACKENDS for b in backends):
         parser.error(f"--backends: a comma-separated subset of {','.join(BACKENDS)}")
-    if args.messages < 10:
-        parser.error("--messages: at least 10")
-    if args.batch < 1:
-        parser.error("--batch: at least 1")
+    if args.messages < 10 or args.batch < 1:
+        parser.error("--messages: at least 10; --batch: at least 1")
     database_name(args.database_url)  # refuses odd names before anything is dropped
     return Options(
         messages=args.messages, backends=backends, database_url=args.database_url,
@@ -301,6 +299,7 @@ def intake_batches(corpus: list[CorpusMessage], size: int, intake: PageResult) -
 
 def intake_single(corpus: list[CorpusMessage], intake: PageResult) -> None:
     """The SMTP receiver's way: each mail committed on its own, then processed."""
+    from storedesk.conversations.search_index import search_index_catch_up
     from storedesk.mail.enums import IntakeSource
     from storedesk.mail.intake import raw_email_process
     from storedesk.mail.intake_store import raw_email_receive
@@ -317,6 +316,7 @@ def intake_single(corpus: list[CorpusMessage], intake: PageResult) -> None:
         if done % PROGRESS_EVERY == 0:
             chunk = sum(intake.samples[-PROGRESS_EVERY:]) / 1000
             print(f" {done:,}: {PROGRESS_EVERY / chunk:,.0f}/s", end="", flush=True)
+    search_index_catch_up()  # what the worker's schedule does meanwhile (search_index.py)
 
 
 def _sqlite_version() -> str:

@@ -27,6 +27,7 @@ from storedesk.chat.tasks import chat_reassign_unanswered_task
 from storedesk.conversations.tasks import (
     attachment_orphans_delete_task,
     conversation_wake_due_task,
+    search_index_catch_up_task,
 )
 from storedesk.core.tasks import task_results_stale_fail_task
 from storedesk.mail.health import mailbox_health_check_task, probe_interval_seconds
@@ -65,6 +66,8 @@ SCHEDULE: list[ScheduledJob] = [
     ScheduledJob(mailbox_health_check_task, interval_seconds=probe_interval_seconds()),
     # Chats nobody answered within the widget's answer timeout go to the next agent.
     ScheduledJob(chat_reassign_unanswered_task, interval_seconds=10, run_at_start=True),
+    # SQLite's search index takes in the messages written since (search reads them meanwhile).
+    ScheduledJob(search_index_catch_up_task, interval_seconds=10, run_at_start=True),
     # Attachment files a killed process wrote without committing their rows (older than an hour).
     ScheduledJob(attachment_orphans_delete_task, interval_seconds=3600),
     # Task rows a killed worker left RUNNING become FAILED (after TASK_STALE_SECONDS).

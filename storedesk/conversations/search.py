@@ -10,11 +10,18 @@ Each word is one semi-join, `id IN (messages matching the word)`: the planner kn
 many conversations the messages table spreads over, so for a common word it walks the
 inbox's ordered index and probes a conversation's messages, and for a rare one it reads
 the few matches from the trigram index.
+
+SQLite's index records which messages hold a trigram, not where, and takes in new and
+edited messages a little later (migration 0007, conversations/search_index.py). So a
+word's candidates are the messages holding all its trigrams plus those still pending, and
+the word itself is looked for in each, case-folded by `storedesk_fold` (SQLite's own
+lower() folds only ASCII).
 """
 
 from __future__ import annotations
 
 from django.db import connection
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import Q, QuerySet
 from django.db.models.expressions import RawSQL
 
@@ -28,13 +35,23 @@ POSTGRES_SEARCHABLE = (
     "UPPER(search_header || E'\\n' || LEFT(split_part(text, E'\\n-- \\n', 1), 20000))"
 )
 
-_SQLITE_MATCHING = """
+# The same, as migration 0006 indexes it on SQLite (a test compares the two).
+SQLITE_SEARCHABLE = (
+    "search_header || char(10) || substr(CASE WHEN instr(text, char(10) || '-- ' || char(10))"
+    " > 0 THEN substr(text, 1, instr(text, char(10) || '-- ' || char(10)) - 1) ELSE text END,"
+    " 1, 20000)"
+)
+SQLITE_FOLD = "storedesk_fold"
+
+_SQLITE_MATCHING = f"""
     SELECT conversation_id FROM conversations_message
-    WHERE id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH %s)"""
+    WHERE (id IN (SELECT rowid FROM message_fts WHERE message_fts MATCH %s)
+           OR id IN (SELECT message_id FROM message_search_pending))
+      AND instr({SQLITE_FOLD}({SQLITE_SEARCHABLE}), %s) > 0"""  # noqa: S608 (constant)
 # Under 3 characters (e.g. one Chinese word): a scan of the same text the index holds.
-_SQLITE_CONTAINING = """
+_SQLITE_CONTAINING = f"""
     SELECT conversation_id FROM conversations_message
-    WHERE instr(lower(search_header || char(10) || text), %s) > 0"""
+    WHERE instr({SQLITE_FOLD}({SQLITE_SEARCHABLE}), %s) > 0"""  # noqa: S608 (constant)
 _POSTGRES_CONTAINING = f"""
     SELECT conversation_id FROM conversations_message
     WHERE {POSTGRES_SEARCHABLE} LIKE %s"""  # noqa: S608 (constant)
@@ -55,13 +72,31 @@ def conversation_search_filter(
 def _term_found(term: str) -> Q:
     # Constant SQL throughout; the user's words only ever travel as parameters.
     if connection.vendor == "sqlite":
-        if len(term) >= TRIGRAM_MIN_CHARS:
-            phrase = '"' + term.replace('"', '""') + '"'
-            return Q(pk__in=RawSQL(_SQLITE_MATCHING, (phrase,)))  # noqa: S611
-        return Q(pk__in=RawSQL(_SQLITE_CONTAINING, (term.lower(),)))  # noqa: S611
+        folded = term.lower()  # as SQLITE_FOLD folds the text
+        if len(folded) >= TRIGRAM_MIN_CHARS:
+            parameters = (_all_trigrams(folded), folded)
+            return Q(pk__in=RawSQL(_SQLITE_MATCHING, parameters))  # noqa: S611
+        return Q(pk__in=RawSQL(_SQLITE_CONTAINING, (folded,)))  # noqa: S611
     pattern = "%" + _like_escaped(term.upper()) + "%"
     return Q(pk__in=RawSQL(_POSTGRES_CONTAINING, (pattern,)))  # noqa: S611
 
 
 def _like_escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _all_trigrams(word: str) -> str:
+    """An FTS5 query for the messages holding every trigram of `word` (3+ characters)."""
+    trigrams = dict.fromkeys(word[i : i + TRIGRAM_MIN_CHARS] for i in range(len(word) - 2))
+    return " AND ".join('"' + trigram.replace('"', '""') + '"' for trigram in trigrams)
+
+
+def sqlite_fold_register(connection: BaseDatabaseWrapper, **_kwargs: object) -> None:
+    """connection_created receiver: SQLITE_FOLD, case folding for every script as FTS5's
+    trigram tokenizer folds, on every SQLite connection."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function(SQLITE_FOLD, 1, _fold, deterministic=True)
+
+
+def _fold(text: str | None) -> str | None:
+    return None if text is None else text.lower()

@@ -1,5 +1,5 @@
-"""Background work for conversations: delivering replies, waking snoozed ones, and deleting
-attachment files a killed process left without a row."""
+"""Background work for conversations: delivering replies, waking snoozed ones, deleting
+attachment files a killed process left without a row, and catching up the search index."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from django_tasks import task
 
 from storedesk.conversations.attachment_sweep import attachment_orphans_delete
 from storedesk.conversations.models import Message
+from storedesk.conversations.search_index import search_index_catch_up
 from storedesk.conversations.services.changes import conversation_wake_due
 from storedesk.conversations.services.delivery import message_deliver
 
@@ -27,3 +28,8 @@ def conversation_wake_due_task() -> int:
 @task()
 def attachment_orphans_delete_task() -> int:
     return attachment_orphans_delete()
+
+
+@task()
+def search_index_catch_up_task() -> int:
+    return search_index_catch_up()

@@ -15,6 +15,7 @@ from dataclasses import dataclass, replace
 from django.db import DatabaseError, transaction
 from django.utils import timezone
 
+from storedesk.conversations.search_index import search_index_catch_up
 from storedesk.conversations.services.deferred import inserts_deferred
 from storedesk.conversations.services.timeline import live_updates_coalesced
 from storedesk.core.tasks import enqueue_on_commit
@@ -77,6 +78,7 @@ def raw_emails_take_in(
         with inserts_deferred():
             stored = [_take_in(mail, source, processed) for mail in mails]
         raw_emails_processed_mark(processed.values())
+        search_index_catch_up()  # the batch's messages become one index segment
         if before_commit is not None:
             before_commit()
     return stored

@@ -175,4 +175,6 @@ def _merge_target(conversation_id: int, inbox: Inbox) -> Conversation | None:
 
 
 def _conversation(pk: int) -> Conversation | None:
-    return next(iter(Conversation.objects.filter(pk=pk)[:1]), None)  # no ORDER BY, as first()
+    # Raw, as _rows_for_ids: compiling the ORM's lookup cost five times running it.
+    sql = f"SELECT * FROM {Conversation._meta.db_table} WHERE id = %s"  # noqa: S608 (table)
+    return next(iter(Conversation.objects.raw(sql, [pk])), None)

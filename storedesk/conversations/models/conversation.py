@@ -45,9 +45,16 @@ class ConversationCounter(models.Model):
 class Conversation(BaseModel):
     number = models.PositiveIntegerField(_("number"), unique=True)
     brand = models.ForeignKey(Brand, on_delete=models.PROTECT, related_name="conversations")
-    inbox = models.ForeignKey(Inbox, on_delete=models.PROTECT, related_name="conversations")
+    # db_index=False on inbox, customer, team and assignee: the Meta indexes lead with each,
+    # so an index of its own would only cost every write (SQLite and PostgreSQL use the
+    # leading column of a composite index alike).
+    inbox = models.ForeignKey(
+        Inbox, on_delete=models.PROTECT, related_name="conversations", db_index=False
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
-    customer = models.ForeignKey(Customer, on_delete=models.PROTECT, related_name="conversations")
+    customer = models.ForeignKey(
+        Customer, on_delete=models.PROTECT, related_name="conversations", db_index=False
+    )
     subject = models.CharField(_("subject"), max_length=500, blank=True)
     status = models.CharField(
         _("status"),
@@ -60,7 +67,12 @@ class Conversation(BaseModel):
         _("priority"), max_length=16, choices=Priority.choices, default=Priority.NORMAL
     )
     team = models.ForeignKey(
-        Team, on_delete=models.SET_NULL, null=True, blank=True, related_name="conversations"
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="conversations",
+        db_index=False,
     )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -68,6 +80,7 @@ class Conversation(BaseModel):
         null=True,
         blank=True,
         related_name="assigned_conversations",
+        db_index=False,
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="conversations")
     language = models.CharField(_("language"), max_length=10, blank=True)

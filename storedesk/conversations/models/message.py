@@ -13,8 +13,10 @@ from storedesk.customers.models import Customer
 
 
 class Message(BaseModel):
+    # Not indexed alone: message_sequence_unique leads with it (so does event_sequence_unique
+    # for events).
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation, on_delete=models.CASCADE, related_name="messages", db_index=False
     )
     sequence = models.PositiveIntegerField()
     kind = models.CharField(max_length=16, choices=MessageKind.choices)
@@ -94,7 +96,9 @@ class Attachment(BaseModel):
 
 
 class ConversationEvent(BaseModel):
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="events")
+    conversation = models.ForeignKey(
+        Conversation, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     sequence = models.PositiveIntegerField()
     type = models.CharField(max_length=32, choices=EventType.choices)
     actor = models.ForeignKey(

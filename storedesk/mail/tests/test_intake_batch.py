@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
+from django.db import connection
 
 from storedesk.conversations.models import Conversation, Message
 from storedesk.core.realtime import inbox_agents_group
@@ -91,6 +92,21 @@ def test_the_same_mail_twice_in_a_batch_is_stored_and_processed_once(
     assert stored[0].raw_email.pk == stored[1].raw_email.pk
     assert RawEmail.objects.count() == 1
     assert Message.objects.count() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's own search index")
+def test_a_batch_leaves_its_messages_indexed_for_search(email_inbox: Inbox) -> None:
+    take_in(
+        make_raw_email(subject="Lamp 4471 arrived broken"),
+        make_raw_email(from_="Sam <sam@example.net>", subject="Refund"),
+    )
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM message_search_pending")
+        assert cursor.fetchone() == (0,)
+        cursor.execute("""SELECT rowid FROM message_fts WHERE message_fts MATCH '"447"'""")
+        indexed = [row[0] for row in cursor.fetchall()]
+    assert indexed == [Message.objects.get(conversation__subject__startswith="Lamp").pk]
 
 
 def test_a_failure_before_commit_rolls_the_whole_batch_back(email_inbox: Inbox) -> None:
