@@ -23,6 +23,8 @@ from typing import TypeVar
 
 from django.db.models import Model
 
+from storedesk.core.inserts import rows_insert
+
 _M = TypeVar("_M", bound=Model)
 
 
@@ -78,7 +80,7 @@ def _flush(frame: _Frame) -> None:
     by_model: dict[type[Model], list[Model]] = {}
     for row in frame.rows:
         by_model.setdefault(type(row), []).append(row)
-    for model, rows in by_model.items():
-        model._default_manager.bulk_create(rows)
+    for rows in by_model.values():
+        rows_insert(rows)
     for callback in frame.after:
         callback()

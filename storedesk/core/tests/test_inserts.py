@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models.signals import post_save
 from django.forms.models import model_to_dict
 
 from storedesk.conversations.enums import MessageKind
 from storedesk.conversations.models import Conversation, Message
 from storedesk.conversations.tests.factories import create_conversation
-from storedesk.core.inserts import row_insert, row_insert_unless_taken
+from storedesk.core.inserts import row_insert, row_insert_unless_taken, rows_insert
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,12 @@ def _stored(message: Message) -> dict[str, Any]:
     fresh = Message.objects.get(pk=message.pk)
     fields = model_to_dict(fresh, exclude=["id", "sequence", "client_id"])
     return fields | {"timestamps": _stored_times(fresh)}
+
+
+def _stored_but_text(message: Message) -> dict[str, Any]:
+    fields = _stored(message)
+    del fields["text"], fields["timestamps"]
+    return fields
 
 
 def _stored_times(message: Message) -> tuple[Any, Any]:
@@ -113,3 +119,35 @@ def test_row_insert_unless_taken_raises_for_another_constraint() -> None:
             Message(**_fields(conversation, 101, client_id="c-100")), unique=_SEQUENCE
         )
     assert not Message.objects.filter(conversation=conversation, sequence=101).exists()
+
+
+def test_rows_insert_stores_each_row_as_row_insert_does_and_sets_their_keys(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    conversation = create_conversation()
+    single = row_insert(Message(**_fields(conversation, 100)))
+    rows = [Message(**_fields(conversation, 101 + n, text=f"row {n}")) for n in range(5)]
+    # Three statements of two, two and one row: the batching a database limit asks for.
+    monkeypatch.setattr(type(connection.ops), "bulk_batch_size", lambda self, f, o: 2)
+
+    rows_insert(rows)
+
+    assert [row.pk for row in rows] == sorted(row.pk for row in rows)
+    for n, row in enumerate(rows):
+        assert not row._state.adding
+        assert Message.objects.get(pk=row.pk).text == f"row {n}"  # each key is its own row
+        assert _stored_but_text(row) == _stored_but_text(single)
+
+
+def test_rows_insert_raises_the_databases_integrity_error_and_writes_nothing() -> None:
+    conversation = create_conversation()
+    row_insert(Message(**_fields(conversation, 100)))
+    rows = [
+        Message(**_fields(conversation, 99)),
+        Message(**_fields(conversation, 100, client_id="x")),  # the sequence is taken
+    ]
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert(rows)
+    assert not Message.objects.filter(conversation=conversation, sequence=99).exists()
+    rows_insert([])  # nothing to write, no statement
