@@ -24,8 +24,9 @@ _INDEX_PENDING = f"""
 def search_index_catch_up() -> int:
     """Index every pending message; returns how many there were (0 on PostgreSQL).
 
-    Inside a caller's transaction it takes no savepoint (that would make FTS5 write out
-    before the caller's last statement), so call it last, as mail batches do before commit.
+    Inside a caller's transaction it is part of it (no savepoint of its own): what it
+    indexes commits or rolls back with the messages. Called last, as mail batches do just
+    before commit, it indexes all of the caller's messages at once.
     """
     if connection.vendor != "sqlite":
         return 0
