@@ -8,6 +8,9 @@ from collections.abc import Awaitable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
+from django.utils import translation
+
 from storedesk.accounts.models import Team, User
 from storedesk.chat import events
 from storedesk.chat.access import access_chat_for_agent
@@ -102,6 +105,9 @@ class ChatAgentConsumer(JsonFrames):
             await self.close(code=CLOSE_UNAUTHENTICATED)
             return
         self.agent, self.watching, self.writes = user, {}, OrderedWrites()
+        # As UserTimezoneMiddleware does for the console page: the entries this socket reads
+        # name events and unnamed visitors in the agent's language (for the socket's life).
+        translation.activate(user.language or settings.LANGUAGE_CODE)
         for group in await db(_agent_groups)(user):
             await self.join(group)
         hello = await db(_agent_hello)(user)

@@ -305,6 +305,29 @@ def test_agent_and_visitor_exchange_messages_and_typing(chat: Chat, agent: User)
     run(scenario)
 
 
+def test_agent_socket_reads_entries_in_the_agents_language(chat: Chat, agent: User) -> None:
+    agent.language = "ru"
+    agent.save(update_fields=["language"])
+    visitor = chat.conversation.customer
+    visitor.name = ""
+    visitor.save(update_fields=["name"])
+    headers = _agent_headers(agent)
+
+    async def scenario() -> None:
+        console = WebsocketCommunicator(application, "/ws/chat/agent/", headers)
+        assert (await console.connect(timeout=TIMEOUT))[0]
+        await console.receive_json_from(timeout=TIMEOUT)  # hello
+        await console.send_json_to({"type": "join", "conversation": chat.pk, "after": 0})
+        joined = await frames_until(console, lambda got: any(f["type"] == "state" for f in got))
+        entries = [f["entry"] for f in joined if f["type"] == "entry"]
+        await console.disconnect()
+        assert "Обращение создано" in [e["text"] for e in entries if e["kind"] == "event"]
+        visitor_names = {e["author_name"] for e in entries if e["author"] == "visitor"}
+        assert visitor_names == {f"Посетитель {visitor.pk}"}
+
+    run(scenario)
+
+
 def test_agent_socket_hears_of_new_chats_and_queue(widget: ChatWidget, agent: User) -> None:
     agent.chat_capacity = 1
     agent.save(update_fields=["chat_capacity"])
