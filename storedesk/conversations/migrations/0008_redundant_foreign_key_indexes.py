@@ -15,6 +15,24 @@ import django.db.models.deletion
 from django.conf import settings
 from django.db import migrations, models
 
+# (table, column, Django's name suffix): the names makemigrations gave these indexes.
+_INDEXES = [
+    ("conversations_conversation", "assignee_id", "e845f644"),
+    ("conversations_conversation", "customer_id", "afb78c4a"),
+    ("conversations_conversation", "inbox_id", "c97f6da0"),
+    ("conversations_conversation", "team_id", "c9f144f2"),
+    ("conversations_conversationevent", "conversation_id", "57114e51"),
+    ("conversations_message", "conversation_id", "f1a2d5e9"),
+]
+
+
+def _index_dropped(table: str, column: str, suffix: str) -> migrations.RunSQL:
+    name = f"{table}_{column}_{suffix}"
+    return migrations.RunSQL(
+        f'DROP INDEX IF EXISTS "{name}"',
+        f'CREATE INDEX IF NOT EXISTS "{name}" ON "{table}" ("{column}")',
+    )
+
 
 class Migration(migrations.Migration):
 
@@ -60,31 +78,6 @@ class Migration(migrations.Migration):
                     field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='conversations.conversation'),
                 ),
             ],
-            database_operations=[
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "conversations_conversation_assignee_id_e845f644"',
-                    'CREATE INDEX IF NOT EXISTS "conversations_conversation_assignee_id_e845f644" ON "conversations_conversation" ("assignee_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "conversations_conversation_customer_id_afb78c4a"',
-                    'CREATE INDEX IF NOT EXISTS "conversations_conversation_customer_id_afb78c4a" ON "conversations_conversation" ("customer_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "conversations_conversation_inbox_id_c97f6da0"',
-                    'CREATE INDEX IF NOT EXISTS "conversations_conversation_inbox_id_c97f6da0" ON "conversations_conversation" ("inbox_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "conversations_conversation_team_id_c9f144f2"',
-                    'CREATE INDEX IF NOT EXISTS "conversations_conversation_team_id_c9f144f2" ON "conversations_conversation" ("team_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "conversations_conversationevent_conversation_id_57114e51"',
-                    'CREATE INDEX IF NOT EXISTS "conversations_conversationevent_conversation_id_57114e51" ON "conversations_conversationevent" ("conversation_id")',
-                ),
-                migrations.RunSQL(
-                    'DROP INDEX IF EXISTS "conversations_message_conversation_id_f1a2d5e9"',
-                    'CREATE INDEX IF NOT EXISTS "conversations_message_conversation_id_f1a2d5e9" ON "conversations_message" ("conversation_id")',
-                ),
-            ],
+            database_operations=[_index_dropped(*index) for index in _INDEXES],
         ),
     ]
