@@ -18,7 +18,7 @@ from django.utils import timezone
 from storedesk.conversations.search_index import search_index_catch_up
 from storedesk.conversations.services.deferred import inserts_deferred
 from storedesk.conversations.services.timeline import live_updates_coalesced
-from storedesk.core.tasks import enqueue_on_commit
+from storedesk.core.tasks import enqueue_on_commit, enqueues_gathered
 from storedesk.mail.enums import RawEmailState
 from storedesk.mail.identify import from_address_scan
 from storedesk.mail.intake import raw_email_process_stored, raw_emails_processed_mark
@@ -60,16 +60,17 @@ def raw_emails_take_in(
 
     Caches per batch what every mail reads (intake_cache; the senders with one query),
     writes the rows nobody reads back before commit (events, requesters,
-    acknowledgements) with one INSERT per table (`inserts_deferred`), and sends live
-    updates once at commit. Holds the database's write lock (SQLite) and the conversation
-    counter's row lock from its start until it commits, so callers keep batches short
-    (IMAP 50 mails, import 100).
+    acknowledgements) with one INSERT per table (`inserts_deferred`), sends live updates
+    once at commit and enqueues one task for all acknowledgements (`enqueues_gathered`).
+    Holds the database's write lock (SQLite) and the conversation counter's row lock from
+    its start until it commits, so callers keep batches short (IMAP 50 mails, import 100).
     Returns one Stored per mail, in order.
     """
     with (
         transaction.atomic(durable=True),
         intake_cache_open() as cache,
         live_updates_coalesced(),
+        enqueues_gathered(),
     ):
         if after_begin is not None:
             after_begin()

@@ -27,7 +27,7 @@ from django.utils import timezone
 from storedesk.conversations.models import Conversation, Message
 from storedesk.core.inserts import row_insert
 from storedesk.core.mail import OutboundAttachment, OutboundMail
-from storedesk.core.tasks import enqueue_on_commit
+from storedesk.core.tasks import enqueue_on_commit_gathered
 from storedesk.mail.enums import OutboundKind
 from storedesk.mail.models import OutboundEmail
 
@@ -258,7 +258,7 @@ def send_task_enqueue(outbound: OutboundEmail) -> None:
     # Imported here: tasks.py imports the sending side, which other mail modules import.
     from storedesk.mail.tasks import outbox_send_task
 
-    enqueue_on_commit(outbox_send_task, outbound.pk)
+    enqueue_on_commit_gathered(outbox_send_task, outbound.pk)
 
 
 class OutboxMailPort:

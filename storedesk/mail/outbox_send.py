@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 import random
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -64,23 +65,25 @@ def retry_delay(attempts: int) -> timedelta:
     return base * (1 + random.uniform(0, RETRY_JITTER))  # noqa: S311 - spreading, not secrecy
 
 
-def _due_ids(*, now: datetime, limit: int, outbound_id: int | None) -> list[int]:
+def _due_ids(*, now: datetime, limit: int, outbound_ids: Sequence[int] | None) -> list[int]:
     rows = OutboundEmail.objects.filter(state=OutboundState.QUEUED, next_attempt_at__lte=now)
-    if outbound_id is not None:
-        rows = rows.filter(pk=outbound_id)
+    if outbound_ids is not None:
+        rows = rows.filter(pk__in=outbound_ids)
     if connection.features.has_select_for_update_skip_locked:
         rows = rows.select_for_update(skip_locked=True)
     return list(rows.order_by("next_attempt_at", "id").values_list("id", flat=True)[:limit])
 
 
-def outbox_claim(*, now: datetime, limit: int, outbound_id: int | None = None) -> list[int]:
+def outbox_claim(
+    *, now: datetime, limit: int, outbound_ids: Sequence[int] | None = None
+) -> list[int]:
     """Claim up to `limit` due rows for this worker (see the module docstring).
 
     Side effects: each claimed row's attempts +1 and next_attempt_at = now + lease.
     """
     claimed: list[int] = []
     with transaction.atomic():
-        for pk in _due_ids(now=now, limit=limit, outbound_id=outbound_id):
+        for pk in _due_ids(now=now, limit=limit, outbound_ids=outbound_ids):
             taken = OutboundEmail.objects.filter(
                 pk=pk, state=OutboundState.QUEUED, next_attempt_at__lte=now
             ).update(attempts=F("attempts") + 1, next_attempt_at=now + CLAIM_LEASE)
@@ -166,10 +169,12 @@ def outbox_send_due(*, now: datetime | None = None, limit: int = 100) -> SendRep
     return _send_claimed(outbox_claim(now=now, limit=limit), now=now)
 
 
-def outbox_send(*, outbound_id: int, now: datetime | None = None) -> SendReport:
-    """Send one row if it is queued and due; a no-op for a row already sent or failed.
+def outbox_send(*, outbound_ids: Sequence[int], now: datetime | None = None) -> SendReport:
+    """Send these rows where queued and due, over one SMTP connection; the others (sent,
+    failed, claimed by another worker, not written after all) are left alone.
 
     Side effects as `outbox_send_due`.
     """
     now = now or timezone.now()
-    return _send_claimed(outbox_claim(now=now, limit=1, outbound_id=outbound_id), now=now)
+    claimed = outbox_claim(now=now, limit=len(outbound_ids), outbound_ids=outbound_ids)
+    return _send_claimed(claimed, now=now)

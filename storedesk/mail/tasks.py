@@ -23,13 +23,14 @@ def raw_email_process_pending_task() -> int:
 
 
 @task()
-def outbox_send_task(outbound_id: int) -> None:
-    """Send one outbox row right after the transaction that queued it committed.
+def outbox_send_task(*outbound_ids: int) -> None:
+    """Send outbox rows right after the transaction that queued them committed (a reply's
+    one row, or a mail batch's acknowledgements gathered: `enqueues_gathered`).
 
     Idempotent: a row already sent, failed or claimed by another worker is left alone;
     a failure is rescheduled in the row itself and `outbox_send_due_task` picks it up.
     """
-    outbox_send(outbound_id=outbound_id)
+    outbox_send(outbound_ids=outbound_ids)
 
 
 @task()

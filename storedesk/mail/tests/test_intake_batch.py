@@ -4,23 +4,28 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from typing import Any
 
 import pytest
 from asgiref.sync import async_to_sync, sync_to_async
 from channels.layers import get_channel_layer
 from django.db import connection
+from pytest_django.fixtures import Settings
 
 from storedesk.conversations.models import Conversation, Message
 from storedesk.core.realtime import inbox_agents_group
+from storedesk.core.tests.dummy_tasks import dummy_backend_use, enqueued_results
 from storedesk.inboxes.models import Inbox, InboxAddress
 from storedesk.mail.enums import IntakeSource, OutboundKind, RawEmailKind, RawEmailState
 from storedesk.mail.intake_batch import InboundMail, raw_emails_take_in
 from storedesk.mail.intake_store import Stored
 from storedesk.mail.models import OutboundEmail, RawEmail
+from storedesk.mail.tasks import outbox_send_task
 from storedesk.mail.tests.factories import make_raw_email
 
 pytestmark = pytest.mark.django_db
+Capture = Callable[..., AbstractContextManager[Any]]
 
 
 def take_in(*raws: bytes, to: str = "support@shop.example", **kwargs: Any) -> list[Stored]:
@@ -48,6 +53,24 @@ def test_a_batch_stores_threads_and_acknowledges_each_mail(email_inbox: Inbox) -
     assert sorted(acknowledged.values_list("recipient_key", flat=True)) == [
         "kim@example.com", "sam@example.net",
     ]
+
+
+def test_a_batchs_acknowledgements_are_sent_by_one_task(
+    email_inbox: Inbox, settings: Settings, django_capture_on_commit_callbacks: Capture
+) -> None:
+    dummy_backend_use(settings)
+    mails = [
+        make_raw_email(from_=f"C{n} <c{n}@example.net>", message_id=f"<m{n}@example.net>")
+        for n in range(3)
+    ]
+
+    with django_capture_on_commit_callbacks(execute=True):
+        take_in(*mails)
+
+    sends = [r for r in enqueued_results() if r.task.func is outbox_send_task.func]
+    acknowledged = OutboundEmail.objects.filter(kind=OutboundKind.AUTO_REPLY)
+    assert len(acknowledged) == 3
+    assert [sorted(send.args) for send in sends] == [sorted(a.pk for a in acknowledged)]
 
 
 def test_a_batch_writes_each_mails_state_and_kind_at_its_end(email_inbox: Inbox) -> None:

@@ -246,6 +246,24 @@ def test_a_sent_row_is_never_sent_again(
     assert (outbound.state, outbound.attempts) == (OutboundState.SENT, 1)
 
 
+def test_one_send_task_sends_its_rows_over_one_connection_and_skips_the_rest(
+    smtp: SmtpSink,
+) -> None:
+    first = _enqueue()
+    second = _enqueue(recipients=["Sam <sam@example.net>"])
+    already_sent = _enqueue(recipients=["Ola <ola@example.com>"])
+    outbox_send_task.call(already_sent.pk)
+
+    # A gathered task (core.tasks.enqueues_gathered) may name a row its savepoint undid.
+    outbox_send_task.call(first.pk, second.pk, already_sent.pk, 999_999)
+
+    assert sorted(r.rcpt_tos[0] for r in smtp.received) == [
+        "kim@example.com", "ola@example.com", "sam@example.net",
+    ]
+    assert len({r.peer for r in smtp.received[1:]}) == 1
+    assert set(OutboundEmail.objects.values_list("state", flat=True)) == {OutboundState.SENT}
+
+
 def test_without_smtp_the_configured_backend_gets_the_same_bytes(
     settings: Settings, tmp_path: Path
 ) -> None:
