@@ -227,8 +227,9 @@ def message_receive_once(
     with transaction.atomic(savepoint=False):  # see WHOLE
         try:
             # The unique client id decides (no SELECT first); the savepoint also undoes the
-            # sequence number (and in the steady case the counters) a retry took.
-            with transaction.atomic():
+            # sequence number (and in the steady case the counters) a retry took. Without a
+            # client id (mail) no retry can collide, so any IntegrityError fails it whole.
+            with transaction.atomic(savepoint=bool(content.client_id)):
                 # The row lock makes a concurrent retry of the same client_id wait and then find
                 # ours (the steady UPDATE locks it as the SELECT FOR UPDATE does).
                 steady = receive_steady_advance(conversation)
